@@ -1,0 +1,22 @@
+package org.memlean.memory;
+
+import java.util.Locale;
+
+/** Human-readable byte counts, in binary units as PyTorch prints them. */
+public final class Bytes {
+    private Bytes() {}
+
+    /** Formats {@code bytes} as B, KiB, MiB or GiB with two decimals. */
+    public static String format(long bytes) {
+        double value = Math.abs((double) bytes);
+        String sign = bytes < 0 ? "-" : "";
+        if (value < 1024) return sign + (long) value + " B";
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        int unit = -1;
+        while (value >= 1024 && unit < units.length - 1) {
+            value /= 1024;
+            unit++;
+        }
+        return sign + String.format(Locale.ROOT, "%.2f %s", value, units[unit]);
+    }
+}

@@ -1,0 +1,61 @@
+package org.memlean.memory;
+
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The backend's own view of device memory, through ND4J's backend-neutral API: the same calls on
+ * the CPU backend (host memory) and the CUDA backend (the GPU of the calling thread).
+ */
+public final class Device {
+    private Device() {}
+
+    /** The device the calling thread allocates on. */
+    public static int id() {
+        return Nd4j.getAffinityManager().getDeviceForCurrentThread();
+    }
+
+    /**
+     * libnd4j's count of native buffer bytes now allocated on the calling thread's device. Every
+     * array is counted when allocated and uncounted when closed (or, if never closed, when the
+     * garbage collector gets to it). ND4J spells the method {@code getDeviceCouner}.
+     */
+    public static long allocatedBytes() {
+        return Nd4j.getEnvironment().getDeviceCouner(id());
+    }
+
+    /** The backend's allocation limit for the device in bytes, 0 when there is none. */
+    public static long limitBytes() {
+        return Nd4j.getEnvironment().getDeviceLimit(id());
+    }
+
+    static void setLimitBytes(long bytes) {
+        Nd4j.getEnvironment().setDeviceLimit(id(), bytes);
+    }
+
+    /** A short name of the backend, for reports: "CPU" or "CUDA". */
+    public static String backendName() {
+        return Nd4j.getEnvironment().isCPU() ? "CPU" : "CUDA";
+    }
+
+    /**
+     * Lets the garbage collector and ND4J's deallocator threads release arrays that some code
+     * left unclosed, and waits until the counter stops moving (at most about a second). Call
+     * before a measurement starts, never inside one: the framework itself closes what it makes.
+     */
+    public static long settle() {
+        long previous = -1;
+        long now = allocatedBytes();
+        for (int round = 0; round < 20 && now != previous; round++) {
+            System.gc();
+            try {
+                Thread.sleep(round < 2 ? 5 : 50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            previous = now;
+            now = allocatedBytes();
+        }
+        return now;
+    }
+}

@@ -1,0 +1,72 @@
+package org.memlean.memory;
+
+/**
+ * A "device with N bytes": the backend itself refuses any allocation past the budget, and the
+ * framework turns the refusal into a {@link DeviceOutOfMemoryException}. The budget counts from
+ * the backend's reading when it opens, so it covers what is allocated inside it.
+ *
+ * <pre>{@code
+ * try (DeviceBudget gpu = DeviceBudget.of(64 << 20)) {   // a 64 MiB "GPU"
+ *     train(model);                                      // may throw DeviceOutOfMemoryException
+ * }
+ * }</pre>
+ */
+public final class DeviceBudget implements AutoCloseable {
+    private static volatile DeviceBudget active;
+
+    private final long budgetBytes;
+    private final long baseBytes;
+    private final long previousLimit;
+    private final DeviceBudget previous;
+    private boolean closed;
+
+    private DeviceBudget(long budgetBytes) {
+        if (budgetBytes <= 0) {
+            throw new IllegalArgumentException("a device budget must be positive, got " + budgetBytes + " bytes");
+        }
+        this.budgetBytes = budgetBytes;
+        this.baseBytes = Device.allocatedBytes();
+        this.previousLimit = Device.limitBytes();
+        this.previous = active;
+        Device.setLimitBytes(baseBytes + budgetBytes);
+        active = this;
+    }
+
+    /** Opens a budget of {@code bytes} above what the device holds now. */
+    public static DeviceBudget of(long bytes) {
+        return new DeviceBudget(bytes);
+    }
+
+    /** Opens a budget of {@code mebibytes} MiB. */
+    public static DeviceBudget ofMebibytes(double mebibytes) {
+        return new DeviceBudget((long) (mebibytes * 1024 * 1024));
+    }
+
+    /** The budget in force on this process, or null. */
+    public static DeviceBudget active() {
+        return active;
+    }
+
+    public long budgetBytes() {
+        return budgetBytes;
+    }
+
+    /** Bytes in use under this budget (backend reading minus the reading when it opened). */
+    public long inUseBytes() {
+        return Device.allocatedBytes() - baseBytes;
+    }
+
+    /** Whether {@code bytes} more would pass the budget. */
+    boolean wouldExceed(long bytes) {
+        return inUseBytes() + bytes > budgetBytes;
+    }
+
+    /** Removes the limit (or restores the enclosing budget's). */
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        Device.setLimitBytes(previousLimit);
+        active = previous;
+    }
+}

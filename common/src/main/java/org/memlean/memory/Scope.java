@@ -1,0 +1,91 @@
+package org.memlean.memory;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A region of code whose step-owned buffers (activations, temporaries, inputs) are all released
+ * when it closes — the idea of DJL's NDManager. Parameters, gradients and optimizer state are
+ * kept: they belong to no scope. Scopes nest; a buffer joins the innermost open scope of the
+ * thread that allocates it.
+ *
+ * <pre>{@code
+ * try (Scope step = Scope.open()) {
+ *     Tensor loss = model.loss(batch);   // activations, temporaries: owned by the scope
+ *     loss.backward();                   // gradients: kept
+ *     optimizer.step();                  // optimizer state: kept
+ *     lossValue = loss.item();
+ * }                                      // everything else is closed here, deterministically
+ * }</pre>
+ */
+public final class Scope implements AutoCloseable {
+    private static final ThreadLocal<Deque<Scope>> OPEN = ThreadLocal.withInitial(ArrayDeque::new);
+
+    private final Set<Storage> owned = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Thread thread = Thread.currentThread();
+    private boolean closed;
+
+    private Scope() {}
+
+    /** Opens a scope on the calling thread. */
+    public static Scope open() {
+        Scope scope = new Scope();
+        OPEN.get().push(scope);
+        return scope;
+    }
+
+    /** The innermost open scope of the calling thread, or null. */
+    public static Scope current() {
+        return OPEN.get().peek();
+    }
+
+    void adopt(Storage storage) {
+        owned.add(storage);
+        storage.attachTo(this);
+    }
+
+    void forget(Storage storage) {
+        owned.remove(storage);
+    }
+
+    /** Moves a buffer out of this scope into the enclosing one (or into no scope at all). */
+    public void keep(Storage storage) {
+        if (!owned.remove(storage)) return;
+        Deque<Scope> stack = OPEN.get();
+        Scope parent = null;
+        boolean seen = false;
+        for (Scope s : stack) {
+            if (seen) {
+                parent = s;
+                break;
+            }
+            if (s == this) seen = true;
+        }
+        storage.attachTo(parent);
+        if (parent != null) parent.owned.add(storage);
+    }
+
+    /** Buffers this scope still owns. */
+    public int ownedCount() {
+        return owned.size();
+    }
+
+    /** Frees every buffer the scope still owns, newest first. */
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        List<Storage> toFree = new ArrayList<>(owned);
+        owned.clear();
+        for (int i = toFree.size() - 1; i >= 0; i--) {
+            toFree.get(i).attachTo(null);
+            toFree.get(i).free();
+        }
+        if (Thread.currentThread() == thread) OPEN.get().remove(this);
+    }
+}

@@ -1,0 +1,182 @@
+package org.memlean.tensor;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** exp, log, tanh, GELU (tanh form), ReLU, softmax and log-softmax over the last axis. */
+public final class Activations {
+    private Activations() {}
+
+    private static final double SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+    private static final double GELU_CUBIC = 0.044715;
+
+    public static Tensor exp(Tensor x) {
+        Tensor out = unary("exp", x, Raw::exp);
+        if (Autograd.needsGrad(x)) new Unary("Exp", Activations::expGrad).attach(out, x).save(out);
+        return out;
+    }
+
+    public static Tensor log(Tensor x) {
+        Tensor out = unary("log", x, Raw::log);
+        if (Autograd.needsGrad(x)) new Unary("Log", Activations::logGrad).attach(out, x).save(x);
+        return out;
+    }
+
+    public static Tensor tanh(Tensor x) {
+        Tensor out = unary("tanh", x, Raw::tanh);
+        if (Autograd.needsGrad(x)) new Unary("Tanh", Activations::tanhGrad).attach(out, x).save(out);
+        return out;
+    }
+
+    /** ReLU; saves its output (its sign is all backward needs). */
+    public static Tensor relu(Tensor x) {
+        Tensor out = unary("relu", x, (in, o) -> Kernels.custom("relu", new INDArray[] {in}, new INDArray[] {o},
+                null, null, new double[] {0}));
+        if (Autograd.needsGrad(x)) new Unary("Relu", Activations::reluGrad).attach(out, x).save(out);
+        return out;
+    }
+
+    /** GELU, tanh form: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). Saves its input. */
+    public static Tensor gelu(Tensor x) {
+        Tensor out;
+        try (OpScope op = new OpScope("gelu")) {
+            INDArray in = op.in(x);
+            INDArray o = op.out(x.dtype(), x.shape());
+            INDArray t = op.temp(in.dataType(), x.shape());
+            geluTanh(in, t);                          // t = tanh(u)
+            Raw.addScalar(t, 1, t);                   // 1 + tanh(u)
+            Raw.mul(in, t, o);
+            Raw.scale(o, 0.5, o);
+            out = op.result(o);
+        }
+        if (Autograd.needsGrad(x)) new Unary("Gelu", Activations::geluGrad).attach(out, x).save(x);
+        return out;
+    }
+
+    /** t = tanh(√(2/π)·(x + 0.044715·x³)) */
+    private static void geluTanh(INDArray x, INDArray t) {
+        Raw.mul(x, x, t);
+        Raw.mul(t, x, t);
+        Raw.scale(t, GELU_CUBIC, t);
+        Raw.add(t, x, t);
+        Raw.scale(t, SQRT_2_OVER_PI, t);
+        Raw.tanh(t, t);
+    }
+
+    /** Softmax over the last axis; saves its output. */
+    public static Tensor softmax(Tensor x) {
+        Tensor out = unary("softmax", x, (in, o) -> Kernels.custom("softmax", new INDArray[] {in}, o, in.rank() - 1));
+        if (Autograd.needsGrad(x)) new Unary("Softmax", Activations::softmaxGrad).attach(out, x).save(out);
+        return out;
+    }
+
+    /** Log-softmax over the last axis; saves its output. */
+    public static Tensor logSoftmax(Tensor x) {
+        Tensor out = unary("logSoftmax", x,
+                (in, o) -> Kernels.custom("log_softmax", new INDArray[] {in}, o, in.rank() - 1));
+        if (Autograd.needsGrad(x)) new Unary("LogSoftmax", Activations::logSoftmaxGrad).attach(out, x).save(out);
+        return out;
+    }
+
+    // ---- backward kernels: (g, saved, op, out) in compute dtype ----
+
+    private static void expGrad(INDArray g, INDArray y, OpScope op, INDArray o) {
+        Raw.mul(g, y, o);
+    }
+
+    private static void logGrad(INDArray g, INDArray x, OpScope op, INDArray o) {
+        Raw.div(g, x, o);
+    }
+
+    private static void tanhGrad(INDArray g, INDArray y, OpScope op, INDArray o) {
+        Raw.mul(y, y, o);                 // y²
+        Raw.reverseSub(o, 1, o);          // 1 − y²
+        Raw.mul(o, g, o);
+    }
+
+    private static void reluGrad(INDArray g, INDArray y, OpScope op, INDArray o) {
+        Kernels.custom("relu_bp", new INDArray[] {y, g}, new INDArray[] {o}, null, null, new double[] {0});
+    }
+
+    private static void geluGrad(INDArray g, INDArray x, OpScope op, INDArray o) {
+        // d/dx = 0.5(1 + t) + 0.5·x·(1 − t²)·√(2/π)·(1 + 3·0.044715·x²),  t = tanh(u)
+        INDArray t = op.temp(x.dataType(), x.shape());
+        INDArray s = op.temp(x.dataType(), x.shape());
+        geluTanh(x, t);
+        Raw.mul(t, t, s);
+        Raw.reverseSub(s, 1, s);                  // 1 − t²
+        Raw.mul(s, x, s);
+        Raw.scale(s, 0.5 * SQRT_2_OVER_PI, s);    // 0.5·x·(1 − t²)·√(2/π)
+        Raw.mul(x, x, o);
+        Raw.scale(o, 3 * GELU_CUBIC, o);
+        Raw.addScalar(o, 1, o);                   // 1 + 3·0.044715·x²
+        Raw.mul(s, o, s);
+        Raw.addScalar(t, 1, t);
+        Raw.scale(t, 0.5, t);                     // 0.5(1 + t)
+        Raw.add(t, s, o);
+        Raw.mul(o, g, o);
+    }
+
+    private static void softmaxGrad(INDArray g, INDArray y, OpScope op, INDArray o) {
+        // dx = y · (g − Σ g·y)
+        long[] kept = y.shape().clone();
+        kept[kept.length - 1] = 1;
+        INDArray dot = op.temp(y.dataType(), kept);
+        Raw.mul(g, y, o);
+        Raw.sum(o, true, new int[] {y.rank() - 1}, dot);
+        Raw.sub(g, dot, o);
+        Raw.mul(o, y, o);
+    }
+
+    private static void logSoftmaxGrad(INDArray g, INDArray y, OpScope op, INDArray o) {
+        // dx = g − exp(y) · Σ g
+        long[] kept = y.shape().clone();
+        kept[kept.length - 1] = 1;
+        INDArray total = op.temp(y.dataType(), kept);
+        Raw.sum(g, true, new int[] {y.rank() - 1}, total);
+        Raw.exp(y, o);
+        Raw.mul(o, total, o);
+        Raw.sub(g, o, o);
+    }
+
+    interface Kernel {
+        void apply(INDArray in, INDArray out);
+    }
+
+    interface GradKernel {
+        void apply(INDArray g, INDArray saved, OpScope op, INDArray out);
+    }
+
+    static Tensor unary(String name, Tensor x, Kernel kernel) {
+        try (OpScope op = new OpScope(name)) {
+            INDArray o = op.out(x.dtype(), x.shape());
+            kernel.apply(op.in(x), o);
+            return op.result(o);
+        }
+    }
+
+    /** A one-input Function whose backward needs one saved tensor. */
+    static final class Unary extends Function {
+        private final String name;
+        private final GradKernel grad;
+
+        Unary(String name, GradKernel grad) {
+            this.name = name;
+            this.grad = grad;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            Tensor s = saved(0);
+            try (OpScope op = new OpScope(name + "Backward")) {
+                INDArray o = op.out(inputType(0), inputShape(0));
+                grad.apply(op.in(g), op.in(s), op, o);
+                return new Tensor[] {op.result(o)};
+            }
+        }
+    }
+}

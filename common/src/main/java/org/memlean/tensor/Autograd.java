@@ -1,0 +1,149 @@
+package org.memlean.tensor;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.memlean.memory.Category;
+import org.memlean.memory.MemoryMeter;
+
+/**
+ * Reverse-mode differentiation over the recorded Functions.
+ *
+ * <p>Backward visits the graph in reverse topological order. Each node's backward runs with grad
+ * mode off; right after it, the node's saved tensors and its output's gradient are released, so
+ * activation memory drains as backward walks down the network (PyTorch frees the same way). Leaf
+ * gradients accumulate in place ({@code addi}) in GRADIENT memory that outlives the step.
+ */
+final class Autograd {
+    private Autograd() {}
+
+    /** Whether an op on these inputs must record a Function. */
+    static boolean needsGrad(Tensor... inputs) {
+        if (!GradMode.isEnabled()) return false;
+        for (Tensor t : inputs) if (t != null && t.requiresGrad()) return true;
+        return false;
+    }
+
+    static void backward(Tensor root, Tensor seed) {
+        if (!root.requiresGrad()) {
+            throw new IllegalStateException("backward() on a tensor that does not require grad (" + root.describe()
+                    + "): no parameter it depends on requires a gradient, or it was computed under no-grad");
+        }
+        if (seed == null && root.length() != 1) {
+            throw new IllegalArgumentException("backward() without a gradient needs a scalar, got "
+                    + Arrays.toString(root.shape()) + "; pass the gradient of the loss with respect to it");
+        }
+        if (seed != null && !Arrays.equals(seed.shape(), root.shape())) {
+            throw new IllegalArgumentException("gradient of shape " + Arrays.toString(seed.shape())
+                    + " given for a tensor of shape " + Arrays.toString(root.shape()));
+        }
+        MemoryMeter.current().mark("backward");
+        Map<Tensor, Tensor> pending = new IdentityHashMap<>();
+        try (GradMode.Guard ignored = GradMode.noGrad()) {
+            Tensor start = seed != null ? seed.cast(root.dtype()) : Creation.onesLike(root);
+            if (root.isLeaf()) {
+                accumulateLeaf(root, start);
+                return;
+            }
+            pending.put(root, start);
+            for (Tensor node : reverseTopologicalOrder(root)) {
+                Tensor gradOutput = pending.remove(node);
+                Function fn = node.creator();
+                if (gradOutput == null) {
+                    fn.releaseSaved();
+                    continue;
+                }
+                Tensor[] gradInputs = fn.backward(gradOutput);
+                fn.releaseSaved();
+                gradOutput.release();
+                node.clearCreator();
+                Tensor[] inputs = fn.inputs();
+                for (int i = 0; i < inputs.length; i++) {
+                    Tensor g = i < gradInputs.length ? gradInputs[i] : null;
+                    if (g == null) continue;
+                    Tensor input = inputs[i];
+                    if (input != null && input.requiresGrad() && g.dtype() != fn.inputType(i)) {
+                        g = Casts.castAndRelease(g, fn.inputType(i)); // a gradient has its tensor's dtype
+                    }
+                    if (input == null || !input.requiresGrad()) {
+                        g.release();
+                    } else if (input.isLeaf()) {
+                        accumulateLeaf(input, g);
+                    } else {
+                        Tensor sofar = pending.get(input);
+                        if (sofar == null) {
+                            pending.put(input, g);
+                        } else {
+                            sofar.array().addi(g.array());
+                            g.release();
+                        }
+                    }
+                }
+            }
+        } finally {
+            for (Tensor left : pending.values()) left.release();
+        }
+        MemoryMeter.current().mark("backward done");
+    }
+
+    /**
+     * Adds {@code g} into {@code leaf.grad()}. The first gradient is adopted as the leaf's GRADIENT
+     * buffer when nothing else holds it (no copy, as PyTorch does); later ones are added in place.
+     */
+    static void accumulateLeaf(Tensor leaf, Tensor g) {
+        Tensor grad = leaf.grad();
+        if (grad == null) {
+            boolean adoptable = g.dtype() == leaf.dtype() && Arrays.equals(g.shape(), leaf.shape())
+                    && g.isWholeStorageSoleHandle();
+            if (adoptable) {
+                g.storage().recategorize(Category.GRADIENT);
+                leaf.setGradInternal(g);
+                return;
+            }
+            grad = Tensor.zeros(leaf.dtype(), Category.GRADIENT, leaf.shape());
+            leaf.setGradInternal(grad);
+        }
+        if (g.dtype() == grad.dtype()) {
+            grad.array().addi(g.array());
+        } else {
+            try (GradMode.Guard ignored = GradMode.noGrad()) {
+                Tensor cast = g.cast(grad.dtype());
+                grad.array().addi(cast.array());
+                cast.release();
+            }
+        }
+        grad.storage().bumpVersion();
+        g.release();
+    }
+
+    /** Non-leaf tensors reachable from {@code root}, each after every tensor that depends on it. */
+    static List<Tensor> reverseTopologicalOrder(Tensor root) {
+        List<Tensor> postOrder = new ArrayList<>();
+        Set<Tensor> visited = Collections.newSetFromMap(new IdentityHashMap<>());
+        Deque<Object[]> stack = new ArrayDeque<>();
+        stack.push(new Object[] {root, 0});
+        visited.add(root);
+        while (!stack.isEmpty()) {
+            Object[] frame = stack.peek();
+            Tensor t = (Tensor) frame[0];
+            int next = (int) frame[1];
+            Tensor[] inputs = t.creator().inputs();
+            if (next < inputs.length) {
+                frame[1] = next + 1;
+                Tensor in = inputs[next];
+                if (in != null && in.creator() != null && visited.add(in)) stack.push(new Object[] {in, 0});
+            } else {
+                stack.pop();
+                postOrder.add(t);
+            }
+        }
+        Collections.reverse(postOrder);
+        return postOrder;
+    }
+}

@@ -1,0 +1,106 @@
+package org.memlean.tensor;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * One autograd op. {@code forward} is the static op method that computes the result; the Function
+ * it records keeps the inputs (to route gradients) and, explicitly, whatever its backward needs:
+ * {@link #save(Tensor...)} is how activation memory comes to exist, and {@link #releaseSaved()}
+ * right after backward is how it goes away. Checkpointing, no-grad and in-place chapters all work
+ * by changing what is saved.
+ */
+public abstract class Function {
+    private Tensor[] inputs = new Tensor[0];
+    private long[][] inputShapes = new long[0][];
+    private org.nd4j.linalg.api.buffer.DataType[] inputTypes = new org.nd4j.linalg.api.buffer.DataType[0];
+    private final List<Tensor> saved = new ArrayList<>();
+    private final List<Integer> savedVersions = new ArrayList<>();
+    private boolean released;
+
+    /** The op's name, for errors and for the memory timeline. */
+    public String name() {
+        return getClass().getSimpleName();
+    }
+
+    /**
+     * Gradients of the loss with respect to each input, given the gradient with respect to this
+     * op's output; null where an input needs none. Runs with grad mode off.
+     */
+    protected abstract Tensor[] backward(Tensor gradOutput);
+
+    /** Records this Function as the creator of {@code output}; called by the op after forward. */
+    final Function attach(Tensor output, Tensor... inputs) {
+        this.inputs = inputs;
+        this.inputShapes = new long[inputs.length][];
+        this.inputTypes = new org.nd4j.linalg.api.buffer.DataType[inputs.length];
+        for (int i = 0; i < inputs.length; i++) {
+            inputShapes[i] = inputs[i].shape();
+            inputTypes[i] = inputs[i].dtype();
+        }
+        output.setCreator(this);
+        return this;
+    }
+
+    /** Keeps tensors for backward. Each becomes ACTIVATION memory until backward releases it. */
+    protected final Function save(Tensor... tensors) {
+        for (Tensor t : tensors) {
+            Tensor handle = t.unheldHandle();
+            handle.storage().markSaved(); // the save is a hold of its own
+            saved.add(handle);
+            savedVersions.add(t.storage().version());
+        }
+        return this;
+    }
+
+    /** A saved tensor, checked against in-place modification since it was saved. */
+    protected final Tensor saved(int index) {
+        if (released) {
+            throw new IllegalStateException("backward of " + name()
+                    + " ran a second time: its saved tensors were already released after the first backward "
+                    + "(the graph is freed as backward walks it)");
+        }
+        Tensor t = saved.get(index);
+        int now = t.storage().version();
+        int then = savedVersions.get(index);
+        if (now != then) {
+            throw new IllegalStateException("one of the tensors needed for gradient computation has been modified "
+                    + "by an in-place operation: saved tensor " + index + " of " + name() + ", "
+                    + t.dtype() + " " + Arrays.toString(t.shape()) + (t.name() == null ? "" : " '" + t.name() + "'")
+                    + ", was at version " + then + " when saved and is at version " + now
+                    + " now. Use the out-of-place op, or clone the tensor before modifying it.");
+        }
+        return t;
+    }
+
+    /** Bytes this Function holds for backward (for teaching and tests). */
+    public long savedBytes() {
+        long bytes = 0;
+        for (Tensor t : saved) bytes += t.bytes();
+        return bytes;
+    }
+
+    /** The shape input {@code i} had in forward (its memory may be gone by backward). */
+    protected final long[] inputShape(int i) {
+        return inputShapes[i];
+    }
+
+    /** The dtype input {@code i} had in forward. */
+    protected final org.nd4j.linalg.api.buffer.DataType inputType(int i) {
+        return inputTypes[i];
+    }
+
+    /** The op's inputs, in order. */
+    public Tensor[] inputs() {
+        return inputs;
+    }
+
+    /** Drops the saved tensors: their memory is freed once nothing else holds it. */
+    final void releaseSaved() {
+        if (released) return;
+        released = true;
+        for (Tensor t : saved) t.storage().releaseSaved();
+        saved.clear();
+    }
+}

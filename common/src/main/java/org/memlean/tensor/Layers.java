@@ -1,0 +1,143 @@
+package org.memlean.tensor;
+
+import java.util.Arrays;
+import org.memlean.memory.Category;
+import org.memlean.memory.Memory;
+import org.memlean.memory.Storage;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** Embedding lookup, dropout and the causal mask. */
+public final class Layers {
+    private Layers() {}
+
+    /** Rows of {@code weight} (V, C) picked by integer {@code ids} (…): result (…, C). Saves the ids only. */
+    public static Tensor embedding(Tensor weight, Tensor ids) {
+        if (weight.rank() != 2) {
+            throw new IllegalArgumentException("embedding: weight must be (V, C), got " + Arrays.toString(weight.shape()));
+        }
+        if (!ids.dtype().isIntType()) {
+            throw new IllegalArgumentException("embedding: ids must be integers, got " + ids.dtype());
+        }
+        Losses.checkRange("embedding", ids, weight.size(0));
+        long[] shape = Arrays.copyOf(ids.shape(), ids.rank() + 1);
+        shape[shape.length - 1] = weight.size(1);
+        Tensor out;
+        try (OpScope op = new OpScope("embedding")) {
+            // gather straight from the stored weight: only the picked rows are converted
+            INDArray gathered = op.temp(weight.dtype(), shape);
+            Kernels.custom("gather", new INDArray[] {weight.array(), ids.array()}, gathered, 0);
+            Storage s = Memory.allocate(weight.dtype(), shape, Category.TEMPORARY, "embedding");
+            s.array().assign(gathered);
+            out = Tensor.of(s);
+        }
+        if (Autograd.needsGrad(weight)) new EmbeddingBackward().attach(out, weight, ids).save(ids);
+        return out;
+    }
+
+    /**
+     * Zeroes each element with probability p and scales the rest by 1/(1−p) when {@code training};
+     * otherwise a recorded identity. Saves the mask — here in the input's dtype, already scaled
+     * (PyTorch keeps a 1-byte bool mask; ours costs the input's element size).
+     */
+    public static Tensor dropout(Tensor x, double p, boolean training) {
+        if (p < 0 || p >= 1) throw new IllegalArgumentException("dropout probability must be in [0, 1), got " + p);
+        if (!training || p == 0) return Shapes.identity(x);
+        Tensor mask;
+        Tensor out;
+        try (OpScope op = new OpScope("dropout")) {
+            INDArray u = op.temp(DataType.FLOAT, x.shape());
+            Rng.uniform(u);
+            INDArray keep = op.temp(DataType.BOOL, x.shape());
+            INDArray threshold = op.temp(DataType.FLOAT);
+            Raw.fill(threshold, p);
+            Kernels.custom("greater_equal", new INDArray[] {u, threshold}, keep);
+            INDArray m = op.out(x.dtype(), x.shape());
+            Raw.assign(m, keep);
+            Raw.scale(m, 1 / (1 - p), m);
+            mask = op.result(m);
+        }
+        try (GradMode.Guard ignored = GradMode.noGrad()) {
+            out = Arithmetic.mul(x, mask);
+        }
+        if (Autograd.needsGrad(x)) new DropoutBackward().attach(out, x).save(mask);
+        mask.release();
+        return out;
+    }
+
+    /** Scores (…, T, T) with every key after its query (column j > row i) set to −∞. Saves nothing. */
+    public static Tensor causalMask(Tensor scores) {
+        long t = scores.size(-1);
+        if (scores.rank() < 2 || scores.size(-2) != t) {
+            throw new IllegalArgumentException("causalMask needs square (…, T, T) scores, got "
+                    + Arrays.toString(scores.shape()));
+        }
+        Tensor out;
+        try (OpScope op = new OpScope("causalMask")) {
+            INDArray bias = op.in(triangle(t, Float.NEGATIVE_INFINITY, 0f, Compute.of(scores.dtype())));
+            INDArray o = op.out(scores.dtype(), scores.shape());
+            Raw.add(op.in(scores), bias, o);
+            out = op.result(o);
+        }
+        if (Autograd.needsGrad(scores)) new CausalMaskBackward().attach(out, scores);
+        return out;
+    }
+
+    /** A (T, T) TEMPORARY tensor: {@code above} where column > row, {@code onOrBelow} elsewhere. */
+    private static Tensor triangle(long t, float above, float onOrBelow, DataType dataType) {
+        float[] data = new float[(int) (t * t)];
+        for (int i = 0; i < t; i++) {
+            for (int j = 0; j < t; j++) data[(int) (i * t + j)] = j > i ? above : onOrBelow;
+        }
+        return Tensor.of(data, dataType, Category.TEMPORARY, t, t);
+    }
+
+    static final class EmbeddingBackward extends Function {
+        @Override
+        public String name() {
+            return "Embedding";
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            Tensor ids = saved(0);
+            long[] ws = inputShape(0);
+            try (OpScope op = new OpScope("EmbeddingBackward")) {
+                INDArray o = op.out(inputType(0), ws);
+                Raw.fill(o, 0);
+                INDArray flatIds = ids.array().reshape('c', new long[] {ids.length()});
+                INDArray rows = op.in(g).reshape('c', new long[] {ids.length(), ws[1]});   // (B*T, C)
+                Kernels.custom("scatter_add", new INDArray[] {o, flatIds, rows}, o);
+                return new Tensor[] {op.result(o), null};
+            }
+        }
+    }
+
+    static final class DropoutBackward extends Function {
+        @Override
+        public String name() {
+            return "Dropout";
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            return new Tensor[] {Arithmetic.mul(g, saved(0))};
+        }
+    }
+
+    static final class CausalMaskBackward extends Function {
+        @Override
+        public String name() {
+            return "CausalMask";
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            long t = g.size(-1);
+            Tensor allowed = triangle(t, 0f, 1f, g.dtype());
+            Tensor out = Arithmetic.mul(g, allowed);
+            allowed.release();
+            return new Tensor[] {out};
+        }
+    }
+}

@@ -1,0 +1,119 @@
+package org.memlean.tensor;
+
+import java.util.Arrays;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** Matrix multiplication: batched, or any-rank input times a 2-D weight. */
+public final class LinearAlgebra {
+    private LinearAlgebra() {}
+
+    /**
+     * {@code op(a) @ op(b)}, where op transposes the last two axes when asked. Two forms:
+     * <ul>
+     *   <li>{@code a} of rank r ≥ 2 and {@code b} of rank 2 — e.g. (B, T, C) @ (C, N) → (B, T, N): the
+     *       leading axes of {@code a} are folded into one row axis, one GEMM does it all;</li>
+     *   <li>{@code a} and {@code b} of equal rank ≥ 3 with equal leading (batch) axes — e.g.
+     *       (B, H, T, D) @ (B, H, D, T) → (B, H, T, T).</li>
+     * </ul>
+     * Both inputs are saved for backward (a parameter saved costs nothing extra: it is PARAMETER memory).
+     * The result is written by {@code Nd4j.matmul} into a buffer we allocate: {@code INDArray.mmul}
+     * would allocate the result twice.
+     */
+    public static Tensor matmul(Tensor a, Tensor b, boolean transA, boolean transB) {
+        long[] outShape = outputShape(a.shape(), b.shape(), transA, transB);
+        DataType storage = Compute.promote(a.dtype(), b.dtype());
+        DataType compute = Compute.of(storage);
+        Tensor out;
+        try (OpScope op = new OpScope("matmul")) {
+            INDArray o = op.out(storage, outShape);
+            INDArray ac = op.in(a, compute);
+            INDArray bc = op.in(b, compute);
+            if (b.rank() == 2 && a.rank() > 2) {
+                long k = a.size(-1);
+                INDArray a2 = ac.reshape('c', new long[] {ac.length() / k, k});                 // (B*T, C): a view
+                INDArray o2 = o.reshape('c', new long[] {o.length() / outShape[outShape.length - 1], outShape[outShape.length - 1]});
+                Raw.matmul(a2, bc, o2, false, transB);
+            } else {
+                Raw.matmul(ac, bc, o, transA, transB);
+            }
+            out = op.result(o);
+        }
+        if (Autograd.needsGrad(a, b)) new MatMulBackward(transA, transB).attach(out, a, b).save(a, b);
+        return out;
+    }
+
+    static long[] outputShape(long[] a, long[] b, boolean transA, boolean transB) {
+        String what = "matmul of " + Arrays.toString(a) + (transA ? "ᵀ" : "") + " and " + Arrays.toString(b)
+                + (transB ? "ᵀ" : "");
+        if (a.length < 2 || b.length < 2) throw new IllegalArgumentException(what + ": both need rank 2 or more");
+        long bRows = transB ? b[b.length - 1] : b[b.length - 2];
+        long bCols = transB ? b[b.length - 2] : b[b.length - 1];
+        if (b.length == 2 && a.length > 2) {
+            if (transA) throw new IllegalArgumentException(what + ": transA needs equal ranks");
+            if (a[a.length - 1] != bRows) {
+                throw new IllegalArgumentException(what + ": inner dimensions differ (" + a[a.length - 1] + " vs "
+                        + bRows + ")");
+            }
+            long[] out = a.clone();
+            out[out.length - 1] = bCols;
+            return out;
+        }
+        if (a.length != b.length) {
+            throw new IllegalArgumentException(what + ": ranks differ (" + a.length + " vs " + b.length
+                    + "); batch axes must match exactly, or b must be 2-D");
+        }
+        for (int i = 0; i < a.length - 2; i++) {
+            if (a[i] != b[i]) {
+                throw new IllegalArgumentException(what + ": batch axis " + i + " differs (" + a[i] + " vs " + b[i] + ")");
+            }
+        }
+        long aRows = transA ? a[a.length - 1] : a[a.length - 2];
+        long aCols = transA ? a[a.length - 2] : a[a.length - 1];
+        if (aCols != bRows) {
+            throw new IllegalArgumentException(what + ": inner dimensions differ (" + aCols + " vs " + bRows + ")");
+        }
+        long[] out = a.clone();
+        out[out.length - 2] = aRows;
+        out[out.length - 1] = bCols;
+        return out;
+    }
+
+    static final class MatMulBackward extends Function {
+        private final boolean transA;
+        private final boolean transB;
+
+        MatMulBackward(boolean transA, boolean transB) {
+            this.transA = transA;
+            this.transB = transB;
+        }
+
+        @Override
+        public String name() {
+            return "MatMul";
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            Tensor a = saved(0);
+            Tensor b = saved(1);
+            Tensor ga = null;
+            Tensor gb = null;
+            // C = op(A) op(B):  d op(A) = dC op(B)ᵀ,  d op(B) = op(A)ᵀ dC.
+            if (a.requiresGrad()) ga = transA ? matmul(b, g, transB, true) : matmul(g, b, false, !transB);
+            if (b.requiresGrad()) {
+                if (b.rank() == 2 && a.rank() > 2) {
+                    // fold (B, T, ·) into rows: dW = A2ᵀ dC2 (or dC2ᵀ A2 for a transposed weight)
+                    Tensor a2 = Shapes.reshape(a, a.length() / a.size(-1), a.size(-1));
+                    Tensor g2 = Shapes.reshape(g, g.length() / g.size(-1), g.size(-1));
+                    gb = transB ? matmul(g2, a2, true, false) : matmul(a2, g2, true, false);
+                    a2.release();
+                    g2.release();
+                } else {
+                    gb = transB ? matmul(g, a, true, transA) : matmul(a, g, !transA, false);
+                }
+            }
+            return new Tensor[] {ga, gb};
+        }
+    }
+}

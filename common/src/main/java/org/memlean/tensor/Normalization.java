@@ -1,0 +1,116 @@
+package org.memlean.tensor;
+
+import java.util.Arrays;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** Layer normalisation over the last axis, with a learned scale (gamma) and shift (beta). */
+public final class Normalization {
+    private Normalization() {}
+
+    /**
+     * y = (x − mean) / sqrt(var + eps) · gamma + beta over the last axis of x (…, C). Saves what
+     * PyTorch saves: the input, and per row its mean and 1/std in the compute dtype — (…, C) of the
+     * input's dtype plus two (…, 1) FLOAT vectors; the output is not saved.
+     */
+    public static Tensor layerNorm(Tensor x, Tensor gamma, Tensor beta, double eps) {
+        long c = x.size(-1);
+        if (gamma.rank() != 1 || gamma.size(0) != c || beta.rank() != 1 || beta.size(0) != c) {
+            throw new IllegalArgumentException("layerNorm over the last axis of " + Arrays.toString(x.shape())
+                    + " needs gamma and beta of shape [" + c + "], got " + Arrays.toString(gamma.shape()) + " and "
+                    + Arrays.toString(beta.shape()));
+        }
+        long[] kept = x.shape().clone();
+        kept[kept.length - 1] = 1;
+        int last = x.rank() - 1;
+        DataType storage = Compute.promote(x.dtype(), gamma.dtype());
+        DataType compute = Compute.of(storage);
+        Tensor out;
+        Tensor mean;
+        Tensor rstd;
+        try (OpScope op = new OpScope("layerNorm")) {
+            INDArray in = op.in(x, compute);
+            INDArray m = op.out(compute, kept);
+            INDArray r = op.out(compute, kept);
+            INDArray o = op.out(storage, x.shape());
+            Raw.mean(in, true, new int[] {last}, m);
+            Raw.sub(in, m, o);                        // xc = x − mean   (in o, for now)
+            INDArray sq = op.temp(compute, x.shape());
+            Raw.mul(o, o, sq);
+            Raw.mean(sq, true, new int[] {last}, r);  // var
+            Raw.addScalar(r, eps, r);
+            Kernels.run("rsqrt", () -> org.nd4j.linalg.factory.Nd4j.exec(
+                    new org.nd4j.linalg.api.ops.impl.transforms.floating.RSqrt(r, r)));
+            Raw.mul(o, r, o);                         // xhat
+            Raw.mul(o, op.in(gamma, compute), o);
+            Raw.add(o, op.in(beta, compute), o);
+            out = op.result(o);
+            mean = op.result(m);
+            rstd = op.result(r);
+        }
+        if (Autograd.needsGrad(x, gamma, beta)) {
+            new LayerNormBackward().attach(out, x, gamma, beta).save(x, mean, rstd, gamma);
+        }
+        mean.release();
+        rstd.release();
+        return out;
+    }
+
+    static final class LayerNormBackward extends Function {
+        @Override
+        public String name() {
+            return "LayerNorm";
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            Tensor x = saved(0);
+            Tensor mean = saved(1);
+            Tensor rstd = saved(2);
+            Tensor gamma = saved(3);
+            Tensor[] in = inputs();
+            int last = x.rank() - 1;
+            int[] leading = java.util.stream.IntStream.range(0, last).toArray();
+            DataType compute = mean.dtype();
+            long[] kept = mean.shape();
+            Tensor gx = null;
+            Tensor gGamma = null;
+            Tensor gBeta = null;
+            try (OpScope op = new OpScope("LayerNormBackward")) {
+                INDArray gc = op.in(g, compute);
+                INDArray xhat = op.temp(compute, x.shape());
+                Raw.sub(op.in(x, compute), mean.array(), xhat);
+                Raw.mul(xhat, rstd.array(), xhat);
+                if (in[1].requiresGrad()) {
+                    INDArray gg = op.out(inputType(1), inputShape(1));
+                    INDArray prod = op.temp(compute, x.shape());
+                    Raw.mul(gc, xhat, prod);
+                    Raw.sum(prod, false, leading, gg);
+                    gGamma = op.result(gg);
+                }
+                if (in[2].requiresGrad()) {
+                    INDArray gb = op.out(inputType(2), inputShape(2));
+                    Raw.sum(gc, false, leading, gb);
+                    gBeta = op.result(gb);
+                }
+                if (in[0].requiresGrad()) {
+                    // dx = rstd · (dxhat − mean(dxhat) − xhat · mean(dxhat · xhat)),  dxhat = g · gamma
+                    INDArray dxhat = op.temp(compute, x.shape());
+                    Raw.mul(gc, op.in(gamma, compute), dxhat);
+                    INDArray m1 = op.temp(compute, kept);
+                    INDArray m2 = op.temp(compute, kept);
+                    Raw.mean(dxhat, true, new int[] {last}, m1);
+                    INDArray o = op.out(inputType(0), inputShape(0));
+                    Raw.mul(dxhat, xhat, o);
+                    Raw.mean(o, true, new int[] {last}, m2);
+                    Raw.mul(xhat, m2, o);
+                    Raw.sub(dxhat, o, o);
+                    Raw.sub(o, m1, o);
+                    Raw.mul(o, rstd.array(), o);
+                    gx = op.result(o);
+                }
+            }
+            return new Tensor[] {gx, gGamma, gBeta};
+        }
+    }
+}

@@ -1,0 +1,291 @@
+package org.memlean.tensor;
+
+import java.util.Arrays;
+import org.memlean.memory.Category;
+import org.memlean.memory.Memory;
+import org.memlean.memory.Storage;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * An n-dimensional array with autograd: one ND4J {@code INDArray} (a whole {@link Storage} or a view
+ * of one), its gradient, whether it requires one, the {@link Function} that made it, and a version
+ * counter (on the storage, so views share it) that every in-place write bumps.
+ *
+ * <p>Memory: a tensor is a <em>handle</em> on a storage. {@link #release()} drops the handle — the
+ * Java counterpart of Python's {@code del}; the buffer is freed when the last handle and the last
+ * Function that saved it let go, or when its {@link org.memlean.memory.Scope} closes. Shape letters
+ * in comments: B batch, T time, C channels, V vocabulary, L layers, H heads, D head size.
+ */
+public final class Tensor {
+    private final Storage storage;
+    private final INDArray array;
+    private boolean requiresGrad;
+    private Tensor grad;
+    private Function creator;
+    private String name;
+    private boolean released;
+
+    private Tensor(Storage storage, INDArray array, boolean hold) {
+        this.storage = storage;
+        this.array = array;
+        if (hold) storage.hold();
+    }
+
+    /** Wraps a freshly counted storage as its first handle. */
+    public static Tensor of(Storage storage) {
+        return new Tensor(storage, storage.array(), true);
+    }
+
+    /** A tensor of zeros. */
+    public static Tensor zeros(DataType dataType, Category category, long... shape) {
+        return of(Memory.zeros(dataType, shape, category, null));
+    }
+
+    /** A tensor holding {@code data} (row-major) in {@code dataType}, counted as {@code category}. */
+    public static Tensor of(float[] data, DataType dataType, Category category, long... shape) {
+        checkLength(data.length, shape);
+        return of(Memory.copyOf(data, shape, dataType, category, null));
+    }
+
+    /** A FLOAT tensor of {@code data}, counted as INPUT. */
+    public static Tensor of(float[] data, long... shape) {
+        return of(data, DataType.FLOAT, Category.INPUT, shape);
+    }
+
+    /** An INT32 tensor (token ids, class targets), counted as INPUT. */
+    public static Tensor ofInts(int[] data, long... shape) {
+        checkLength(data.length, shape);
+        return of(Memory.copyOf(data, shape, Category.INPUT, null));
+    }
+
+    private static void checkLength(int length, long[] shape) {
+        long n = 1;
+        for (long d : shape) n *= d;
+        if (n != length) {
+            throw new IllegalArgumentException("data of length " + length + " does not fill shape "
+                    + Arrays.toString(shape) + " (" + n + " elements)");
+        }
+    }
+
+    /** Another handle on the same storage (and view); it must be released on its own. */
+    public Tensor alias() {
+        return new Tensor(storage, array(), true);
+    }
+
+    /** Whether this is the only holder of a whole, unsaved, step-owned buffer (so it can be adopted). */
+    boolean isWholeStorageSoleHandle() {
+        return !released && !storage.isFreed() && storage.holds() == 1 && array == storage.array()
+                && storage.category() == Category.TEMPORARY;
+    }
+
+    /** A handle that holds nothing: for Functions, whose save is the hold. */
+    Tensor unheldHandle() {
+        Tensor t = new Tensor(storage, array(), false);
+        t.name = name;
+        t.requiresGrad = requiresGrad;
+        return t;
+    }
+
+    /** A handle on a view of this tensor's storage (a reshape that needs no copy). */
+    Tensor view(INDArray view) {
+        return new Tensor(storage, view, true);
+    }
+
+    /** The ND4J array. Throws if the handle or its memory was released. */
+    public INDArray array() {
+        if (released) {
+            throw new IllegalStateException("tensor " + describe() + " was released (its handle dropped with "
+                    + "release()); keep it (don't release it) if it is still needed");
+        }
+        if (storage.isFreed()) {
+            throw new IllegalStateException("tensor " + describe() + " has no memory any more: its scope closed "
+                    + "or its last holder released it. Read what you need (item(), toFloatArray()) before the "
+                    + "scope ends, or create it outside the scope");
+        }
+        return array;
+    }
+
+    public Storage storage() {
+        return storage;
+    }
+
+    public long[] shape() {
+        return array.shape();
+    }
+
+    public long size(int axis) {
+        return array.size(axis < 0 ? axis + array.rank() : axis);
+    }
+
+    public int rank() {
+        return array.rank();
+    }
+
+    public long length() {
+        return array.length();
+    }
+
+    public DataType dtype() {
+        return array.dataType();
+    }
+
+    /** Bytes of this tensor's elements (a view counts its own elements). */
+    public long bytes() {
+        return array.length() * array.dataType().width();
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Tensor named(String name) {
+        this.name = name;
+        return this;
+    }
+
+    public boolean requiresGrad() {
+        return requiresGrad;
+    }
+
+    /** Marks a leaf as requiring a gradient (parameters do). */
+    public Tensor requiresGrad(boolean requiresGrad) {
+        if (creator != null && !requiresGrad) {
+            throw new IllegalStateException("cannot turn off requiresGrad of a non-leaf tensor made by "
+                    + creator.name() + "; detach() it instead");
+        }
+        this.requiresGrad = requiresGrad;
+        return this;
+    }
+
+    /** A leaf is a tensor no recorded Function made: its gradient accumulates in {@link #grad()}. */
+    public boolean isLeaf() {
+        return creator == null;
+    }
+
+    /** The Function that made this tensor, or null for a leaf. */
+    public Function creator() {
+        return creator;
+    }
+
+    void setCreator(Function function) {
+        this.creator = function;
+        this.requiresGrad = true;
+    }
+
+    void clearCreator() {
+        this.creator = null;
+    }
+
+    /** The accumulated gradient (GRADIENT memory), or null. */
+    public Tensor grad() {
+        return grad;
+    }
+
+    void setGradInternal(Tensor grad) {
+        this.grad = grad;
+    }
+
+    /** Frees the gradient (set to none) or fills it with zeros (keeps its memory). */
+    public void zeroGrad(boolean setToNone) {
+        if (grad == null) return;
+        if (setToNone) {
+            grad.storage().free();
+            grad = null;
+        } else {
+            Raw.fill(grad.array(), 0);
+        }
+    }
+
+    /** The value of a one-element tensor. */
+    public double item() {
+        if (length() != 1) {
+            throw new IllegalStateException("item() needs a one-element tensor, got " + Arrays.toString(shape()));
+        }
+        return array().getDouble(0);
+    }
+
+    /** The elements, row-major, as floats (copied to the Java heap). */
+    public float[] toFloatArray() {
+        INDArray a = array();
+        float[] out = new float[(int) a.length()];
+        for (int i = 0; i < out.length; i++) out[i] = a.getFloat((long) i);
+        return out;
+    }
+
+    /** The elements as doubles (copied to the Java heap). */
+    public double[] toDoubleArray() {
+        INDArray a = array();
+        double[] out = new double[(int) a.length()];
+        for (int i = 0; i < out.length; i++) out[i] = a.getDouble((long) i);
+        return out;
+    }
+
+    /** Drops this handle; the memory goes when nothing else holds it. Idempotent. */
+    public void release() {
+        if (released) return;
+        released = true;
+        storage.unhold();
+    }
+
+    public boolean isReleased() {
+        return released;
+    }
+
+    /** Runs backward from this (scalar) tensor: leaf gradients accumulate, the graph is freed. */
+    public void backward() {
+        Autograd.backward(this, null);
+    }
+
+    /** Runs backward from this tensor with {@code gradient} as d(loss)/d(this). */
+    public void backward(Tensor gradient) {
+        Autograd.backward(this, gradient);
+    }
+
+    /** The same values, cut from the graph (shares memory; records nothing). */
+    public Tensor detach() {
+        return alias();
+    }
+
+    String describe() {
+        return (name == null ? "" : "'" + name + "' ") + array.dataType() + " " + Arrays.toString(array.shape());
+    }
+
+    @Override
+    public String toString() {
+        if (released || storage.isFreed()) return "Tensor(" + describe() + ", released)";
+        return "Tensor(" + describe() + (creator == null ? "" : ", creator=" + creator.name()) + ")";
+    }
+
+    // ---- ops, as methods (each one is a static op with its own Function) ----
+
+    public Tensor add(Tensor other) { return Arithmetic.add(this, other); }
+    public Tensor sub(Tensor other) { return Arithmetic.sub(this, other); }
+    public Tensor mul(Tensor other) { return Arithmetic.mul(this, other); }
+    public Tensor div(Tensor other) { return Arithmetic.div(this, other); }
+    public Tensor neg() { return Arithmetic.neg(this); }
+    public Tensor mul(double factor) { return Arithmetic.scale(this, factor); }
+    public Tensor matmul(Tensor other) { return LinearAlgebra.matmul(this, other, false, false); }
+    public Tensor sum(boolean keepDims, int... axes) { return Reductions.sum(this, keepDims, axes); }
+    public Tensor sum() { return Reductions.sum(this, false); }
+    public Tensor mean(boolean keepDims, int... axes) { return Reductions.mean(this, keepDims, axes); }
+    public Tensor mean() { return Reductions.mean(this, false); }
+    public Tensor reshape(long... shape) { return Shapes.reshape(this, shape); }
+    public Tensor permute(int... axes) { return Shapes.permute(this, axes); }
+    public Tensor transpose(int axis0, int axis1) { return Shapes.transpose(this, axis0, axis1); }
+    public Tensor slice(int axis, long start, long length) { return Shapes.slice(this, axis, start, length); }
+    public Tensor exp() { return Activations.exp(this); }
+    public Tensor log() { return Activations.log(this); }
+    public Tensor tanh() { return Activations.tanh(this); }
+    public Tensor gelu() { return Activations.gelu(this); }
+    public Tensor relu() { return Activations.relu(this); }
+    public Tensor softmax() { return Activations.softmax(this); }
+    public Tensor logSoftmax() { return Activations.logSoftmax(this); }
+    public Tensor cast(DataType dataType) { return Casts.cast(this, dataType); }
+
+    /** In place: this += other (bumps the version; a saved copy of this is then stale). */
+    public Tensor addInPlace(Tensor other) { return Arithmetic.addInPlace(this, other); }
+
+    /** In place: this *= factor (bumps the version). */
+    public Tensor mulInPlace(double factor) { return Arithmetic.scaleInPlace(this, factor); }
+}

@@ -1,0 +1,165 @@
+package org.memlean.tensor;
+
+import static org.memlean.tensor.GradCheck.leaf;
+
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.memlean.memory.Category;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/** Every op's gradient against central differences in DOUBLE, broadcasting cases included. */
+class OpGradientTest {
+    private List<Tensor> inputs = List.of();
+
+    private void check(String what, List<Tensor> in, java.util.function.Function<List<Tensor>, Tensor> f) {
+        inputs = in;
+        GradCheck.check(what, in, f);
+    }
+
+    @AfterEach
+    void free() {
+        GradCheck.free(inputs);
+    }
+
+    @Test
+    void addSubMulDivWithBroadcasting() {
+        check("add", List.of(leaf(1, 1, 2, 3, 4), leaf(2, 1, 4)), t -> t.get(0).add(t.get(1)));
+        GradCheck.free(inputs);
+        check("sub", List.of(leaf(3, 1, 3, 1), leaf(4, 1, 2, 1, 5)), t -> t.get(0).sub(t.get(1)));
+        GradCheck.free(inputs);
+        check("mul", List.of(leaf(5, 1, 2, 3, 4), leaf(6, 1, 3, 1)), t -> t.get(0).mul(t.get(1)));
+        GradCheck.free(inputs);
+        Tensor b = leaf(8, 1, 1, 4);
+        b.array().addi(3); // keep the divisor away from zero
+        check("div", List.of(leaf(7, 1, 3, 4), b), t -> t.get(0).div(t.get(1)));
+    }
+
+    @Test
+    void negScaleAddScalar() {
+        check("neg/scale/addScalar", List.of(leaf(9, 1, 3, 5)),
+                t -> Arithmetic.addScalar(t.get(0).neg().mul(2.5), 1.5));
+    }
+
+    @Test
+    void matmulForms() {
+        check("matmul 2d", List.of(leaf(10, 1, 3, 4), leaf(11, 1, 4, 5)), t -> t.get(0).matmul(t.get(1)));
+        GradCheck.free(inputs);
+        check("matmul (B,T,C)@(C,N)", List.of(leaf(12, 1, 2, 3, 4), leaf(13, 1, 4, 5)), t -> t.get(0).matmul(t.get(1)));
+        GradCheck.free(inputs);
+        check("matmul batched 4d, b transposed", List.of(leaf(14, 1, 2, 2, 3, 4), leaf(15, 1, 2, 2, 5, 4)),
+                t -> LinearAlgebra.matmul(t.get(0), t.get(1), false, true));
+        GradCheck.free(inputs);
+        check("matmul batched, a transposed", List.of(leaf(16, 1, 2, 4, 3), leaf(17, 1, 2, 4, 5)),
+                t -> LinearAlgebra.matmul(t.get(0), t.get(1), true, false));
+        GradCheck.free(inputs);
+        check("matmul weight transposed", List.of(leaf(18, 1, 2, 3, 4), leaf(19, 1, 5, 4)),
+                t -> LinearAlgebra.matmul(t.get(0), t.get(1), false, true));
+    }
+
+    @Test
+    void reductions() {
+        check("sum axis 1 keep", List.of(leaf(20, 1, 2, 3, 4)), t -> t.get(0).sum(true, 1));
+        GradCheck.free(inputs);
+        check("sum axes 0,2", List.of(leaf(21, 1, 2, 3, 4)), t -> t.get(0).sum(false, 0, -1));
+        GradCheck.free(inputs);
+        check("mean all", List.of(leaf(22, 1, 3, 4)), t -> t.get(0).mean());
+        GradCheck.free(inputs);
+        check("mean last keep", List.of(leaf(23, 1, 3, 4)), t -> t.get(0).mean(true, -1));
+    }
+
+    @Test
+    void shapes() {
+        check("reshape", List.of(leaf(30, 1, 2, 3, 4)), t -> t.get(0).reshape(6, -1));
+        GradCheck.free(inputs);
+        check("permute", List.of(leaf(31, 1, 2, 3, 4)), t -> t.get(0).permute(2, 0, 1));
+        GradCheck.free(inputs);
+        check("transpose", List.of(leaf(32, 1, 2, 3, 4)), t -> t.get(0).transpose(1, 2));
+        GradCheck.free(inputs);
+        check("slice", List.of(leaf(33, 1, 2, 6)), t -> t.get(0).slice(1, 2, 3));
+        GradCheck.free(inputs);
+        check("split + concat", List.of(leaf(34, 1, 2, 6), leaf(35, 1, 2, 2)), t -> {
+            List<Tensor> parts = Shapes.split(t.get(0), 1, 2, 4);
+            return Shapes.concat(1, parts.get(1), t.get(1), parts.get(0));
+        });
+    }
+
+    @Test
+    void activations() {
+        check("exp", List.of(leaf(40, 1, 3, 4)), t -> t.get(0).exp());
+        GradCheck.free(inputs);
+        Tensor positive = leaf(41, 1, 3, 4);
+        positive.array().assign(org.nd4j.linalg.ops.transforms.Transforms.abs(positive.array(), false).addi(0.5));
+        check("log", List.of(positive), t -> t.get(0).log());
+        GradCheck.free(inputs);
+        check("tanh", List.of(leaf(42, 1, 3, 4)), t -> t.get(0).tanh());
+        GradCheck.free(inputs);
+        check("gelu", List.of(leaf(43, 2, 3, 4)), t -> t.get(0).gelu());
+        GradCheck.free(inputs);
+        Tensor awayFromZero = leaf(44, 1, 3, 4);
+        awayFromZero.array().addi(org.nd4j.linalg.ops.transforms.Transforms.sign(awayFromZero.array(), true).muli(0.1));
+        check("relu", List.of(awayFromZero), t -> t.get(0).relu());
+        GradCheck.free(inputs);
+        check("softmax", List.of(leaf(45, 1, 2, 3, 5)), t -> t.get(0).softmax());
+        GradCheck.free(inputs);
+        check("logSoftmax", List.of(leaf(46, 1, 2, 3, 5)), t -> t.get(0).logSoftmax());
+    }
+
+    @Test
+    void losses() {
+        Tensor targets = Tensor.ofInts(new int[] {0, 4, 2, 1, 3, 3}, 2, 3);
+        try {
+            check("crossEntropy", List.of(leaf(50, 1, 2, 3, 5)), t -> Losses.crossEntropy(t.get(0), targets));
+        } finally {
+            targets.storage().free();
+        }
+        GradCheck.free(inputs);
+        check("mse", List.of(leaf(51, 1, 3, 4), leaf(52, 1, 3, 4)), t -> Losses.mse(t.get(0), t.get(1)));
+    }
+
+    @Test
+    void layerNorm() {
+        check("layerNorm", List.of(leaf(60, 1, 2, 3, 6), leaf(61, 1, 6), leaf(62, 1, 6)),
+                t -> Normalization.layerNorm(t.get(0), t.get(1), t.get(2), 1e-5));
+    }
+
+    @Test
+    void embeddingDropoutCausalMaskCast() {
+        Tensor ids = Tensor.ofInts(new int[] {0, 3, 3, 1, 4, 0}, 2, 3);
+        try {
+            check("embedding (repeated ids accumulate)", List.of(leaf(70, 1, 5, 4)), t -> Layers.embedding(t.get(0), ids));
+        } finally {
+            ids.storage().free();
+        }
+        GradCheck.free(inputs);
+        // the same seed before every evaluation: the same mask in forward and in every difference
+        check("dropout", List.of(leaf(71, 1, 4, 6)), t -> {
+            Rng.seed(7);
+            return Layers.dropout(t.get(0), 0.3, true);
+        });
+        GradCheck.free(inputs);
+        check("causalMask + softmax", List.of(leaf(72, 1, 2, 4, 4)), t -> Layers.causalMask(t.get(0)).softmax());
+    }
+
+    @Test
+    void castPassesTheGradientBackInTheInputsDtype() {
+        // central differences through FLOAT would measure float rounding, not the derivative: check exactly
+        Tensor x = leaf(73, 1, 3, 4);
+        inputs = List.of(x);
+        try (org.memlean.memory.Scope s = org.memlean.memory.Scope.open()) {
+            x.cast(DataType.HALF).mul(3).cast(DataType.FLOAT).sum().backward();
+        }
+        org.assertj.core.api.Assertions.assertThat(x.grad().dtype()).isEqualTo(DataType.DOUBLE);
+        org.assertj.core.api.Assertions.assertThat(x.grad().toDoubleArray()).containsOnly(3.0);
+    }
+
+    @Test
+    void sharedInputsAccumulate() {
+        check("x*x + x", List.of(leaf(80, 1, 3, 4)), t -> t.get(0).mul(t.get(0)).add(t.get(0)));
+    }
+
+    @SuppressWarnings("unused")
+    private static Category unused() {
+        return Category.INPUT;
+    }
+}
