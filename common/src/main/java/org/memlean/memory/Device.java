@@ -28,7 +28,7 @@ public final class Device {
         return Nd4j.getEnvironment().getDeviceLimit(id());
     }
 
-    static void setLimitBytes(long bytes) {
+    public static void setLimitBytes(long bytes) {
         Nd4j.getEnvironment().setDeviceLimit(id(), bytes);
     }
 

@@ -2,8 +2,10 @@ package org.memlean.memory;
 
 /**
  * A "device with N bytes": the backend itself refuses any allocation past the budget, and the
- * framework turns the refusal into a {@link DeviceOutOfMemoryException}. The budget counts from
- * the backend's reading when it opens, so it covers what is allocated inside it.
+ * framework turns the refusal into a {@link DeviceOutOfMemoryException}. The budget covers
+ * everything the calling thread's {@link MemoryMeter} holds (it counts from the backend's reading
+ * when that meter started; with no meter bound, from the reading when the budget opens), so the
+ * model's parameters created before the budget count against it, as they would on a real GPU.
  *
  * <pre>{@code
  * try (DeviceBudget gpu = DeviceBudget.of(64 << 20)) {   // a 64 MiB "GPU"
@@ -25,7 +27,13 @@ public final class DeviceBudget implements AutoCloseable {
             throw new IllegalArgumentException("a device budget must be positive, got " + budgetBytes + " bytes");
         }
         this.budgetBytes = budgetBytes;
-        this.baseBytes = Device.allocatedBytes();
+        MemoryMeter meter = MemoryMeter.current();
+        this.baseBytes = meter == MemoryMeter.global() ? Device.allocatedBytes() : meter.backendStartBytes();
+        if (Device.allocatedBytes() - baseBytes > budgetBytes) {
+            throw new IllegalArgumentException("a device budget of " + Bytes.format(budgetBytes) + " is smaller than the "
+                    + Bytes.format(Device.allocatedBytes() - baseBytes) + " already in use under meter '"
+                    + meter.name() + "'");
+        }
         this.previousLimit = Device.limitBytes();
         this.previous = active;
         Device.setLimitBytes(baseBytes + budgetBytes);

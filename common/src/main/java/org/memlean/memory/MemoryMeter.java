@@ -155,6 +155,11 @@ public final class MemoryMeter implements AutoCloseable {
         return live[category.ordinal()];
     }
 
+    /** The backend counter's value when this meter started. */
+    public long backendStartBytes() {
+        return backendStart;
+    }
+
     /** The backend counter now, minus its value when this meter started. */
     public long backendLiveBytes() {
         return Device.allocatedBytes() - backendStart;

@@ -15,23 +15,23 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * inputs, scratch buffers, and the output. Everything but the returned result is freed when it
  * closes — also when the op fails half-way, so a failed op leaves nothing behind.
  */
-final class OpScope implements AutoCloseable {
+public final class OpScope implements AutoCloseable {
     private final String op;
     private final List<Storage> temporaries = new ArrayList<>();
     private final Map<INDArray, Storage> directOutputs = new IdentityHashMap<>();
     private final Map<INDArray, DataType> castOutputs = new IdentityHashMap<>();
 
-    OpScope(String op) {
+    public OpScope(String op) {
         this.op = op;
     }
 
     /** {@code t}'s values in its compute dtype: the array itself, or a TEMPORARY FLOAT copy. */
-    INDArray in(Tensor t) {
+    public INDArray in(Tensor t) {
         return in(t, Compute.of(t.dtype()));
     }
 
     /** {@code t}'s values as {@code compute}: the array itself, or a TEMPORARY copy. */
-    INDArray in(Tensor t, DataType compute) {
+    public INDArray in(Tensor t, DataType compute) {
         INDArray a = t.array();
         if (a.dataType() == compute) return a;
         INDArray copy = temp(compute, a.shape());
@@ -40,14 +40,14 @@ final class OpScope implements AutoCloseable {
     }
 
     /** A scratch buffer, freed when the op ends. */
-    INDArray temp(DataType dataType, long... shape) {
+    public INDArray temp(DataType dataType, long... shape) {
         Storage s = Memory.allocate(dataType, shape, Category.TEMPORARY, op + ":scratch");
         temporaries.add(s);
         return s.array();
     }
 
     /** A zeroed scratch buffer, freed when the op ends. */
-    INDArray tempZeros(DataType dataType, long... shape) {
+    public INDArray tempZeros(DataType dataType, long... shape) {
         Storage s = Memory.zeros(dataType, shape, Category.TEMPORARY, op + ":scratch");
         temporaries.add(s);
         return s.array();
@@ -57,7 +57,7 @@ final class OpScope implements AutoCloseable {
      * The buffer to write a result into, in the compute dtype of {@code storage}; {@link #result}
      * turns it into a tensor stored as {@code storage} (with no copy when the two agree).
      */
-    INDArray out(DataType storage, long... shape) {
+    public INDArray out(DataType storage, long... shape) {
         DataType compute = Compute.of(storage);
         if (compute == storage) {
             Storage s = Memory.allocate(storage, shape, Category.TEMPORARY, op);
@@ -70,14 +70,14 @@ final class OpScope implements AutoCloseable {
     }
 
     /** Like {@link #out} but zero-filled. */
-    INDArray outZeros(DataType storage, long... shape) {
+    public INDArray outZeros(DataType storage, long... shape) {
         INDArray o = out(storage, shape);
         o.assign(0);
         return o;
     }
 
     /** The tensor holding {@code out}'s values in their storage dtype. */
-    Tensor result(INDArray out) {
+    public Tensor result(INDArray out) {
         Storage direct = directOutputs.remove(out);
         if (direct != null) return Tensor.of(direct);
         DataType storage = castOutputs.remove(out);

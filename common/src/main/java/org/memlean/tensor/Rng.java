@@ -2,21 +2,19 @@ package org.memlean.tensor;
 
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.random.impl.UniformDistribution;
-import org.nd4j.linalg.api.rng.Random;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The framework's random numbers (dropout masks, initialisation), per thread and reproducible from
- * a seed. Each draw seeds ND4J's generator from a Java one, so the whole random state is one
- * {@code long} that {@link #state()} reads and {@link #restore(long)} puts back — what activation
+ * a seed. The whole random state is one {@code long} that {@link #state()} reads and
+ * {@link #restore(long)} puts back — what activation
  * checkpointing needs to redraw the same dropout mask in its recomputation.
  */
 public final class Rng {
     private static final ThreadLocal<Rng> CURRENT = ThreadLocal.withInitial(() -> new Rng(42));
 
     private long state;
-    private Random native_;
 
     private Rng(long seed) {
         this.state = seed;
@@ -48,18 +46,28 @@ public final class Rng {
 
     /** Fills {@code out} with uniform numbers in [0, 1). */
     static void uniform(INDArray out) {
-        Rng r = CURRENT.get();
-        if (r.native_ == null) r.native_ = Nd4j.getRandomFactory().getNewRandomInstance(1);
-        r.native_.setSeed(nextLong());
-        Kernels.run("uniform", () -> Nd4j.getExecutioner().exec(new UniformDistribution(out, 0, 1), r.native_));
+        SplittableRandom draw = new SplittableRandom(nextLong());
+        float[] values = new float[(int) out.length()];
+        for (int i = 0; i < values.length; i++) values[i] = (float) draw.nextDouble();
+        copyInto(out, values);
     }
 
     /** Fills {@code out} with normal numbers of mean 0 and the given standard deviation. */
     static void normal(INDArray out, double std) {
-        Rng r = CURRENT.get();
-        if (r.native_ == null) r.native_ = Nd4j.getRandomFactory().getNewRandomInstance(1);
-        r.native_.setSeed(nextLong());
-        Kernels.run("normal", () -> Nd4j.getExecutioner().exec(
-                new org.nd4j.linalg.api.ops.random.impl.GaussianDistribution(out, 0, std), r.native_));
+        java.util.Random draw = new java.util.Random(nextLong());
+        float[] values = new float[(int) out.length()];
+        for (int i = 0; i < values.length; i++) values[i] = (float) (draw.nextGaussian() * std);
+        copyInto(out, values);
+    }
+
+    /**
+     * Numbers are drawn in Java, not by ND4J's native generator: its generator object allocates
+     * native memory of its own that the ledger cannot see, and its state cannot be read back.
+     * The host copy lives only inside this call, between two ledger events.
+     */
+    private static void copyInto(INDArray out, float[] values) {
+        try (INDArray host = Nd4j.create(values, out.shape(), DataType.FLOAT)) {
+            Kernels.run("copy", () -> out.assign(host));
+        }
     }
 }

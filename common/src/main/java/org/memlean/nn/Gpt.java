@@ -1,0 +1,93 @@
+package org.memlean.nn;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.memlean.tensor.Losses;
+import org.memlean.tensor.Tensor;
+
+/**
+ * A small GPT: token and position embeddings, L pre-norm blocks, a final layer norm, a linear head.
+ * ids (B, T) → logits (B, T, V).
+ */
+public final class Gpt extends Module {
+    private final GptConfig config;
+    private final List<Block> blocks = new ArrayList<>();
+
+    public Gpt(GptConfig config) {
+        this.config = config;
+        child("tokens", new Embedding(config.vocabSize(), config.channels(), config.dataType()));
+        child("positions", new Embedding(config.blockSize(), config.channels(), config.dataType()));
+        child("dropout", new Dropout(config.dropout()));
+        for (int i = 0; i < config.layers(); i++) {
+            blocks.add(child("blocks." + i, new Block(config.channels(), config.heads(), config.dropout(),
+                    config.dataType())));
+        }
+        child("norm", new LayerNorm(config.channels(), config.dataType()));
+        child("head", new Linear(config.channels(), config.vocabSize(), false, config.dataType()));
+    }
+
+    public GptConfig config() {
+        return config;
+    }
+
+    /** The blocks, in order (a technique may replace one with {@link #replaceBlock}). */
+    public List<Module> blocks() {
+        List<Module> out = new ArrayList<>();
+        for (int i = 0; i < config.layers(); i++) out.add(children().get("blocks." + i));
+        return out;
+    }
+
+    /** Replaces block {@code index} (for wrappers such as activation checkpointing). */
+    public void replaceBlock(int index, Module block) {
+        replaceChild("blocks." + index, block);
+    }
+
+    @Override
+    public Tensor forward(Tensor ids) {                                   // ids: (B, T) integers
+        long t = ids.size(1);
+        if (t > config.blockSize()) {
+            throw new IllegalArgumentException("sequence of length " + t + " is longer than the model's block size "
+                    + config.blockSize());
+        }
+        int[] positionIds = new int[(int) t];
+        for (int i = 0; i < t; i++) positionIds[i] = i;
+        Tensor positions = Tensor.ofInts(positionIds, t);                  // (T)
+        Tensor tok = children().get("tokens").forward(ids);                // (B, T, C)
+        Tensor pos = children().get("positions").forward(positions);       // (T, C)
+        positions.release();
+        Tensor sum = tok.add(pos);                                         // (B, T, C)
+        tok.release();
+        pos.release();
+        Tensor x = children().get("dropout").forward(sum);
+        sum.release();
+        for (Module block : blocks()) {
+            Tensor next = block.forward(x);
+            x.release();
+            x = next;
+        }
+        Tensor normed = children().get("norm").forward(x);
+        x.release();
+        Tensor logits = children().get("head").forward(normed);            // (B, T, V)
+        normed.release();
+        return logits;
+    }
+
+    /**
+     * Mean cross-entropy of the predictions for the last {@code targets.size(1)} positions of ids
+     * (B, T) against targets (B, N), N ≤ T (N = T is plain language modelling).
+     */
+    public Tensor loss(Tensor ids, Tensor targets) {
+        long t = ids.size(1);
+        long n = targets.size(1);
+        if (targets.rank() != 2 || targets.size(0) != ids.size(0) || n > t) {
+            throw new IllegalArgumentException("targets " + java.util.Arrays.toString(targets.shape())
+                    + " must be (B, N) with N ≤ T for ids " + java.util.Arrays.toString(ids.shape()));
+        }
+        Tensor logits = forward(ids);                                      // (B, T, V)
+        Tensor answer = n == t ? logits : logits.slice(1, t - n, n);       // (B, N, V)
+        if (answer != logits) logits.release();
+        Tensor loss = Losses.crossEntropy(answer, targets);
+        answer.release();
+        return loss;
+    }
+}

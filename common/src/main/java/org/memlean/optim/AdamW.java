@@ -1,0 +1,71 @@
+package org.memlean.optim;
+
+import java.util.List;
+import org.memlean.tensor.OpScope;
+import org.memlean.tensor.Raw;
+import org.memlean.tensor.Tensor;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * AdamW (Loshchilov and Hutter): decoupled weight decay, then Adam with bias correction.
+ * p ← p·(1 − lr·wd);  m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;
+ * p ← p − lr · (m / (1 − β1ᵗ)) / (sqrt(v / (1 − β2ᵗ)) + ε).
+ * State: two buffers per parameter (m, v) of the parameter's dtype — 8 bytes per FLOAT parameter,
+ * twice the parameters themselves.
+ */
+public final class AdamW extends Optimizer {
+    private final double lr;
+    private final double beta1;
+    private final double beta2;
+    private final double eps;
+    private final double weightDecay;
+
+    public AdamW(List<Tensor> parameters, double lr, double beta1, double beta2, double eps, double weightDecay) {
+        super(parameters);
+        if (lr <= 0 || beta1 < 0 || beta1 >= 1 || beta2 < 0 || beta2 >= 1 || eps <= 0 || weightDecay < 0) {
+            throw new IllegalArgumentException("AdamW needs lr > 0, betas in [0, 1), eps > 0, weightDecay ≥ 0; got lr="
+                    + lr + ", betas=(" + beta1 + ", " + beta2 + "), eps=" + eps + ", weightDecay=" + weightDecay);
+        }
+        this.lr = lr;
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
+    }
+
+    /** PyTorch's defaults: betas (0.9, 0.999), eps 1e-8, weight decay 0.01. */
+    public AdamW(List<Tensor> parameters, double lr) {
+        this(parameters, lr, 0.9, 0.999, 1e-8, 0.01);
+    }
+
+    @Override
+    protected void update(Tensor p, Tensor g) {
+        Tensor[] s = state(p, 2);
+        double correction1 = 1 - Math.pow(beta1, steps);
+        double correction2 = 1 - Math.pow(beta2, steps);
+        try (OpScope op = new OpScope("adamw")) {
+            INDArray pc = op.in(p);
+            INDArray gc = op.in(g);
+            INDArray m = op.in(s[0]);
+            INDArray v = op.in(s[1]);
+            INDArray scratch = op.temp(pc.dataType(), p.shape());
+            if (weightDecay > 0) Raw.scale(pc, 1 - lr * weightDecay, pc);
+            Raw.scale(m, beta1, m);
+            Raw.scale(gc, 1 - beta1, scratch);
+            Raw.add(m, scratch, m);
+            Raw.mul(gc, gc, scratch);
+            Raw.scale(scratch, 1 - beta2, scratch);
+            Raw.scale(v, beta2, v);
+            Raw.add(v, scratch, v);
+            Raw.scale(v, 1 / correction2, scratch);
+            Raw.sqrt(scratch, scratch);
+            Raw.addScalar(scratch, eps, scratch);                 // sqrt(v̂) + ε
+            Raw.div(m, scratch, scratch);
+            Raw.scale(scratch, lr / correction1, scratch);        // lr · m̂ / (sqrt(v̂) + ε)
+            Raw.sub(pc, scratch, pc);
+            if (pc != p.array()) Raw.assign(p.array(), pc);
+            if (m != s[0].array()) Raw.assign(s[0].array(), m);
+            if (v != s[1].array()) Raw.assign(s[1].array(), v);
+        }
+    }
+}
