@@ -73,11 +73,13 @@ public final class Layers {
                     + Arrays.toString(scores.shape()));
         }
         Tensor out;
+        Tensor bias = triangle(t, Float.NEGATIVE_INFINITY, 0f, Compute.of(scores.dtype()));   // (T, T)
         try (OpScope op = new OpScope("causalMask")) {
-            INDArray bias = op.in(triangle(t, Float.NEGATIVE_INFINITY, 0f, Compute.of(scores.dtype())));
             INDArray o = op.out(scores.dtype(), scores.shape());
-            Raw.add(op.in(scores), bias, o);
+            Raw.add(op.in(scores), bias.array(), o);
             out = op.result(o);
+        } finally {
+            bias.release();
         }
         if (Autograd.needsGrad(scores)) new CausalMaskBackward().attach(out, scores);
         return out;

@@ -1,0 +1,142 @@
+package org.memlean.lab;
+
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import org.memlean.data.ReversalTask;
+import org.memlean.memory.Category;
+import org.memlean.memory.Device;
+import org.memlean.memory.MemoryEvent;
+import org.memlean.memory.MemoryMeter;
+import org.memlean.nn.Gpt;
+import org.memlean.nn.GptConfig;
+import org.memlean.optim.AdamW;
+import org.memlean.tensor.Rng;
+
+/**
+ * Where the bytes of one training step go. Runs two steps of the GPT with AdamW (the first creates
+ * the optimizer state) and measures the second: its peak, by category, and the ledger at the end
+ * of forward — the moment the analytic model describes exactly.
+ *
+ * <p>The analytic model (FLOAT, dropout off, batch B, sequence T, answer length N, P parameters):
+ * <ul>
+ *   <li>PARAMETER 4P; OPTIMIZER_STATE 8P (AdamW's two moments); GRADIENT 0 at the end of forward
+ *       (gradients were set to none after the previous step) and 4P once backward has finished;</li>
+ *   <li>ACTIVATION, what the Functions saved: per block 16·BTC (LN inputs, linear inputs, q k v, the
+ *       GELU's input and output) + B·H·T² (softmax output) + 4·BT (each LN's mean and 1/std); then
+ *       the final LN (BTC + 2BT), the head's input (BTC) and the loss's log-probabilities (B·N·V);
+ *       all times 4 bytes;</li>
+ *   <li>INPUT: ids (B·T), targets (B·N) and position ids (T), INT32; TEMPORARY: the loss scalar.</li>
+ * </ul>
+ */
+public final class Anatomy {
+    private Anatomy() {}
+
+    /**
+     * @param measuredPeakBytes the second step's measured peak
+     * @param measuredPeakByCategory the ledger at that peak
+     * @param measuredEndOfForward the ledger when forward ended
+     * @param predictedEndOfForward the analytic model of that moment
+     * @param maxByCategory each category's own highest value in the step
+     */
+    public record Result(GptConfig config, int batchSize, int sequenceLength, int answerLength,
+                         long measuredPeakBytes, Map<Category, Long> measuredPeakByCategory,
+                         Map<Category, Long> measuredEndOfForward, Map<Category, Long> predictedEndOfForward,
+                         Map<Category, Long> measuredOptimizerStep, Map<Category, Long> predictedOptimizerStep,
+                         Map<Category, Long> maxByCategory, List<MemoryEvent> timeline) {
+        /** The analytic peak: whichever modelled moment holds more bytes. */
+        public Map<Category, Long> predictedPeakByCategory() {
+            return total(predictedEndOfForward) >= total(predictedOptimizerStep) ? predictedEndOfForward
+                    : predictedOptimizerStep;
+        }
+    }
+
+    static long total(Map<Category, Long> m) {
+        return m.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    public static Result run(GptConfig config, int batchSize, int digits) {
+        ReversalTask task = new ReversalTask(digits, 11);
+        Rng.seed(5);
+        Device.settle();
+        Gpt model = new Gpt(config);
+        AdamW optimizer = new AdamW(model.parameters(), 1e-3);
+        try (MemoryMeter warmUp = MemoryMeter.start("anatomy warm-up", false)) {
+            Training.step(model, optimizer, task, batchSize);
+        }
+        try (MemoryMeter meter = MemoryMeter.start("anatomy")) {
+            Training.step(model, optimizer, task, batchSize);
+            Map<Category, Long> endOfForward = atMark(meter, "backward");
+            Map<Category, Long> optimizerStep = atMark(meter, "optimizer");
+            // the ledger is relative to this meter: add what was already held when it started
+            long held = 12L * config.parameterCount(); // parameters and moments, made before this meter
+            optimizerStep.merge(Category.PARAMETER, 4L * config.parameterCount(), Long::sum);
+            optimizerStep.merge(Category.OPTIMIZER_STATE, 8L * config.parameterCount(), Long::sum);
+            long largest = 0;
+            for (var t : model.parameters()) largest = Math.max(largest, t.bytes());
+            optimizerStep.merge(Category.TEMPORARY, largest, Long::sum); // AdamW's one scratch buffer
+            Map<Category, Long> peak = new EnumMap<>(meter.peakByCategory());
+            peak.merge(Category.PARAMETER, 4L * config.parameterCount(), Long::sum);
+            peak.merge(Category.OPTIMIZER_STATE, 8L * config.parameterCount(), Long::sum);
+            endOfForward.merge(Category.PARAMETER, 4L * config.parameterCount(), Long::sum);
+            endOfForward.merge(Category.OPTIMIZER_STATE, 8L * config.parameterCount(), Long::sum);
+            Map<Category, Long> max = new EnumMap<>(meter.maxByCategory());
+            max.merge(Category.PARAMETER, 4L * config.parameterCount(), Long::sum);
+            max.merge(Category.OPTIMIZER_STATE, 8L * config.parameterCount(), Long::sum);
+            Result result = new Result(config, batchSize, task.sequenceLength(), digits, meter.peakBytes() + held,
+                    peak, endOfForward, predictEndOfForward(config, batchSize, task.sequenceLength(), digits),
+                    optimizerStep, predictOptimizerStep(config, batchSize, task.sequenceLength(), digits),
+                    max, meter.timeline());
+            return result;
+        } finally {
+            optimizer.close();
+            model.close();
+        }
+    }
+
+    private static Map<Category, Long> atMark(MemoryMeter meter, String label) {
+        Map<Category, Long> m = new EnumMap<>(Category.class);
+        for (MemoryEvent e : meter.timeline()) {
+            if (e.kind() == MemoryEvent.Kind.MARK && label.equals(e.label())) {
+                for (Category c : Category.values()) m.put(c, e.liveByCategory()[c.ordinal()]);
+                return m;
+            }
+        }
+        throw new IllegalStateException("no '" + label + "' mark on the timeline");
+    }
+
+    /**
+     * The analytic model of the optimizer step's peak: every gradient (4P), parameters and
+     * moments, the batch (ids and targets; position ids went with backward), the loss scalar,
+     * and AdamW's scratch buffer for the largest parameter. Activations are all gone.
+     */
+    public static Map<Category, Long> predictOptimizerStep(GptConfig config, long b, long t, long n) {
+        long c = config.channels();
+        long p = config.parameterCount();
+        long largest = Math.max(4 * c * c, Math.max((long) config.vocabSize(), config.blockSize()) * c);
+        Map<Category, Long> m = new EnumMap<>(Category.class);
+        m.put(Category.PARAMETER, 4 * p);
+        m.put(Category.GRADIENT, 4 * p);
+        m.put(Category.OPTIMIZER_STATE, 8 * p);
+        m.put(Category.ACTIVATION, 0L);
+        m.put(Category.TEMPORARY, 4 + 4 * largest);
+        m.put(Category.INPUT, 4 * (b * t + b * n));
+        return m;
+    }
+
+    /** The analytic model of the ledger at the end of forward (see the class comment). */
+    public static Map<Category, Long> predictEndOfForward(GptConfig config, long b, long t, long n) {
+        long c = config.channels();
+        long p = config.parameterCount();
+        long perBlock = 16 * b * t * c + b * config.heads() * t * t + 4 * b * t;
+        long activations = config.layers() * perBlock + (b * t * c + 2 * b * t) + b * t * c + b * n * config.vocabSize();
+        Map<Category, Long> m = new EnumMap<>(Category.class);
+        m.put(Category.PARAMETER, 4 * p);
+        m.put(Category.GRADIENT, 0L);
+        m.put(Category.OPTIMIZER_STATE, 8 * p);
+        m.put(Category.ACTIVATION, 4 * activations);
+        m.put(Category.TEMPORARY, 4L);
+        m.put(Category.INPUT, 4 * (b * t + b * n + t));
+        return m;
+    }
+}
