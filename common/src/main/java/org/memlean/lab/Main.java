@@ -1,0 +1,233 @@
+package org.memlean.lab;
+
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.memlean.memory.Bytes;
+import org.memlean.memory.Category;
+import org.memlean.memory.Device;
+import org.memlean.nn.GptConfig;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The course's command line: {@code ./memlean list | run chNN | tour | anatomy}. */
+@Command(name = "memlean", mixinStandardHelpOptions = true, version = "memlean 0.1.0",
+        description = "Ten ways to train large networks in less memory, measured on ND4J.",
+        subcommands = {Main.ListChapters.class, Main.Run.class, Main.Tour.class, Main.AnatomyCommand.class})
+public final class Main implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line and returns its exit code (for tests). */
+    public static int execute(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setParameterExceptionHandler((e, a) -> {
+            e.getCommandLine().getErr().println("memlean: " + e.getMessage() + " (see: ./memlean "
+                    + commandPath(e.getCommandLine()) + "--help)");
+            return 2;
+        });
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            commandLine.getErr().println("memlean: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            if (System.getenv("MEMLEAN_DEBUG") != null) e.printStackTrace(commandLine.getErr());
+            return e instanceof UsageError ? 2 : 1;
+        });
+        return cli.execute(args);
+    }
+
+    private static String commandPath(CommandLine cl) {
+        String name = cl.getCommandSpec().qualifiedName(" ");
+        return name.equals("memlean") ? "" : name.substring("memlean ".length()) + " ";
+    }
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+        return 0;
+    }
+
+    /** Bad input the user can fix: one line, exit code 2. */
+    static final class UsageError extends RuntimeException {
+        UsageError(String message) {
+            super(message);
+        }
+    }
+
+    @Command(name = "list", description = "List the chapters found on the class path.")
+    static final class ListChapters implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            List<Chapter> chapters = Chapters.all();
+            if (chapters.isEmpty()) {
+                System.out.println("No chapters are installed yet (chapter modules register through ServiceLoader).");
+            }
+            for (Chapter c : chapters) System.out.printf("%s  %-45s %s%n", c.id(), c.title(), c.technique());
+            return 0;
+        }
+    }
+
+    @Command(name = "run", description = "Run one chapter's experiment: baseline and technique, measured.")
+    static final class Run implements Callable<Integer> {
+        @Parameters(paramLabel = "CHAPTER", description = "ch01 … ch10")
+        String chapter;
+
+        @Option(names = "--quick", description = "The small size used by tests and notebooks.")
+        boolean quick;
+
+        @Option(names = "--json", description = "Print one JSON object instead of a table.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            Chapter c = Chapters.find(chapter).orElseThrow(() -> new UsageError("unknown chapter '" + chapter
+                    + "'; installed: " + (Chapters.all().isEmpty() ? "none yet"
+                    : String.join(", ", Chapters.all().stream().map(Chapter::id).toList()))));
+            Report r = c.run(quick ? Size.QUICK : Size.DEFAULT);
+            if (json) System.out.println(Json.write(reportJson(r)));
+            else printReport(r);
+            return 0;
+        }
+    }
+
+    @Command(name = "tour", description = "Run every chapter in order and print the table of savings.")
+    static final class Tour implements Callable<Integer> {
+        @Option(names = "--quick", description = "The small size used by tests and notebooks.")
+        boolean quick;
+
+        @Override
+        public Integer call() {
+            List<Chapter> chapters = Chapters.all();
+            System.out.println("memlean tour on the " + Device.backendName() + " backend");
+            if (chapters.isEmpty()) {
+                System.out.println("No chapters are installed yet; nothing to tour. Try ./memlean anatomy.");
+                return 0;
+            }
+            System.out.printf("%-5s %-34s %12s %12s %8s %9s%n", "", "technique", "baseline", "technique", "saving",
+                    "time");
+            int i = 0;
+            for (Chapter c : chapters) {
+                i++;
+                System.err.printf("[%d/%d] %s %s …%n", i, chapters.size(), c.id(), c.technique());
+                Report r = c.run(quick ? Size.QUICK : Size.DEFAULT);
+                System.out.printf(Locale.ROOT, "%-5s %-34s %12s %12s %7.1f%% %8.2f×%n", c.id(), c.technique(),
+                        Bytes.format(r.baseline().peakBytes()), Bytes.format(r.techniqueRun().peakBytes()),
+                        100 * r.saving(), r.timeRatio());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "anatomy", description = "Where the bytes of one GPT training step go, measured and predicted.")
+    static final class AnatomyCommand implements Callable<Integer> {
+        @Option(names = "--json", description = "Print one JSON object instead of a table.")
+        boolean json;
+
+        @Option(names = "--batch", defaultValue = "32", description = "Batch size B (default ${DEFAULT-VALUE}).")
+        int batch;
+
+        @Option(names = "--digits", defaultValue = "8", description = "Digits to reverse; T = 2 × digits (default ${DEFAULT-VALUE}).")
+        int digits;
+
+        @Option(names = "--layers", defaultValue = "2", description = "Transformer blocks L (default ${DEFAULT-VALUE}).")
+        int layers;
+
+        @Override
+        public Integer call() {
+            if (batch < 1 || digits < 1 || layers < 1) {
+                throw new UsageError("--batch, --digits and --layers must be positive (got " + batch + ", " + digits
+                        + ", " + layers + ")");
+            }
+            GptConfig config = GptConfig.defaults().withLayers(layers);
+            if (2 * digits > config.blockSize()) {
+                throw new UsageError("--digits " + digits + " makes sequences of " + 2 * digits
+                        + " tokens; the model holds at most " + config.blockSize() + " (so at most "
+                        + config.blockSize() / 2 + " digits)");
+            }
+            Anatomy.Result r = Anatomy.run(config, batch, digits);
+            if (json) {
+                Map<String, Object> out = new LinkedHashMap<>();
+                out.put("measured", Map.of("peakBytes", r.measuredPeakBytes(), "peakByCategory",
+                        names(r.measuredPeakByCategory())));
+                out.put("predicted", Map.of("peakByCategory", names(r.predictedPeakByCategory())));
+                Map<String, Object> phases = new LinkedHashMap<>();
+                phases.put("endOfForward", Map.of("measured", names(r.measuredEndOfForward()),
+                        "predicted", names(r.predictedEndOfForward())));
+                phases.put("optimizerStep", Map.of("measured", names(r.measuredOptimizerStep()),
+                        "predicted", names(r.predictedOptimizerStep())));
+                out.put("phases", phases);
+                System.out.println(Json.write(out));
+                return 0;
+            }
+            PrintWriter w = new PrintWriter(System.out, true);
+            w.printf("One training step of the GPT (L=%d, C=%d, H=%d, V=%d, %,d parameters), B=%d, T=%d, AdamW, %s%n",
+                    config.layers(), config.channels(), config.heads(), config.vocabSize(), config.parameterCount(),
+                    batch, 2 * digits, Device.backendName());
+            w.printf("%-16s %14s %14s %14s %14s %14s%n", "category", "at peak", "end of fwd", "predicted",
+                    "optimizer", "predicted");
+            for (Category c : Category.values()) {
+                w.printf("%-16s %14s %14s %14s %14s %14s%n", c, Bytes.format(r.measuredPeakByCategory().get(c)),
+                        Bytes.format(r.measuredEndOfForward().get(c)), Bytes.format(r.predictedEndOfForward().get(c)),
+                        Bytes.format(r.measuredOptimizerStep().get(c)), Bytes.format(r.predictedOptimizerStep().get(c)));
+            }
+            w.printf("%-16s %14s %14s %14s %14s %14s%n", "total", Bytes.format(r.measuredPeakBytes()),
+                    Bytes.format(Anatomy.total(r.measuredEndOfForward())),
+                    Bytes.format(Anatomy.total(r.predictedEndOfForward())),
+                    Bytes.format(Anatomy.total(r.measuredOptimizerStep())),
+                    Bytes.format(Anatomy.total(r.predictedOptimizerStep())));
+            long modelled = Math.max(Anatomy.total(r.predictedEndOfForward()), Anatomy.total(r.predictedOptimizerStep()));
+            w.printf("Measured peak %s; the larger modelled moment %s; the %s between them are backward's transients "
+                    + "(gradients of activations and op scratch, which the model does not count).%n",
+                    Bytes.format(r.measuredPeakBytes()), Bytes.format(modelled),
+                    Bytes.format(r.measuredPeakBytes() - modelled));
+            return 0;
+        }
+    }
+
+    static Map<String, Long> names(Map<Category, Long> byCategory) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        byCategory.forEach((k, v) -> out.put(k.name(), v));
+        return out;
+    }
+
+    static Map<String, Object> measurementJson(Measurement m) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("peakBytes", m.peakBytes());
+        out.put("peakByCategory", names(m.peakByCategory()));
+        out.put("stepMillis", m.stepMillis());
+        out.put("finalLoss", m.finalLoss());
+        return out;
+    }
+
+    static Map<String, Object> reportJson(Report r) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("chapter", r.chapter());
+        out.put("title", r.title());
+        out.put("baseline", measurementJson(r.baseline()));
+        out.put("technique", measurementJson(r.techniqueRun()));
+        out.put("predicted", r.predicted());
+        return out;
+    }
+
+    static void printReport(Report r) {
+        System.out.printf("Chapter %d: %s%n", r.chapter(), r.title());
+        for (Measurement m : List.of(r.baseline(), r.techniqueRun())) {
+            System.out.printf(Locale.ROOT, "  %-28s peak %12s  step %8.1f ms  loss %.4f%n", m.name(),
+                    Bytes.format(m.peakBytes()), m.stepMillis(), m.finalLoss());
+            for (Category c : Category.values()) {
+                if (m.peakByCategory().get(c) != 0) {
+                    System.out.printf("      %-16s %12s%n", c, Bytes.format(m.peakByCategory().get(c)));
+                }
+            }
+        }
+        System.out.printf(Locale.ROOT, "  saving %.1f%% of the peak, time ×%.2f%n", 100 * r.saving(), r.timeRatio());
+        r.predicted().forEach((k, v) -> System.out.printf("  predicted %-24s %12s%n", k, Bytes.format(v)));
+    }
+}
