@@ -1,0 +1,73 @@
+package org.memlean.nn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.memlean.tensor.Rng;
+import org.nd4j.linalg.api.buffer.DataType;
+
+class ParameterFilesTest {
+    @TempDir
+    Path dir;
+
+    private static float[] snapshot(Gpt model) {
+        return model.namedParameters().get("blocks.1.mlp.fc.weight").toFloatArray();
+    }
+
+    @Test
+    void savedParametersLoadIntoAnotherModel() throws IOException {
+        Rng.seed(1);
+        try (Gpt a = new Gpt(GptConfig.defaults()); Gpt b = new Gpt(GptConfig.defaults())) {
+            Path file = dir.resolve("a.params");
+            ParameterFiles.save(a, file);
+            assertThat(snapshot(b)).isNotEqualTo(snapshot(a));
+            ParameterFiles.load(b, file);
+            for (String name : a.namedParameters().keySet()) {
+                assertThat(b.namedParameters().get(name).toFloatArray()).as(name)
+                        .isEqualTo(a.namedParameters().get(name).toFloatArray());
+            }
+        }
+    }
+
+    @Test
+    void aFileOfOtherShapesDtypeOrTruncatedFailsClearlyAndLeavesTheModelUnchanged() throws IOException {
+        Rng.seed(2);
+        try (Gpt model = new Gpt(GptConfig.defaults());
+             Gpt wider = new Gpt(GptConfig.defaults().withChannels(32));
+             Gpt half = new Gpt(GptConfig.defaults().withDataType(DataType.HALF))) {
+            float[] before = snapshot(model);
+
+            Path widerFile = dir.resolve("wider.params");
+            ParameterFiles.save(wider, widerFile);
+            assertThatThrownBy(() -> ParameterFiles.load(model, widerFile)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("'tokens.weight' has shape [11, 32] in the file, [11, 64] in the model");
+
+            Path halfFile = dir.resolve("half.params");
+            ParameterFiles.save(half, halfFile);
+            assertThatThrownBy(() -> ParameterFiles.load(model, halfFile)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("is HALF in the file, FLOAT in the model");
+
+            Path good = dir.resolve("good.params");
+            Rng.seed(3);
+            try (Gpt other = new Gpt(GptConfig.defaults())) {
+                ParameterFiles.save(other, good);
+            }
+            byte[] bytes = Files.readAllBytes(good);
+            Path truncated = dir.resolve("truncated.params");
+            Files.write(truncated, java.util.Arrays.copyOf(bytes, bytes.length - 100));
+            assertThatThrownBy(() -> ParameterFiles.load(model, truncated)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("is truncated");
+
+            Path notOurs = dir.resolve("other.bin");
+            Files.writeString(notOurs, "hello");
+            assertThatThrownBy(() -> ParameterFiles.load(model, notOurs)).isInstanceOf(IOException.class);
+
+            assertThat(snapshot(model)).isEqualTo(before);
+        }
+    }
+}
