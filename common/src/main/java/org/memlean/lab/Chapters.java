@@ -8,9 +8,17 @@ import java.util.ServiceLoader;
 
 /** The chapters on the class path, found with {@link ServiceLoader}, in chapter order. */
 public final class Chapters {
+    private static volatile List<Chapter> override;
+
     private Chapters() {}
 
+    /** Replaces discovery with a fixed list (null restores ServiceLoader); for tests. */
+    static void override(List<Chapter> chapters) {
+        override = chapters;
+    }
+
     public static List<Chapter> all() {
+        if (override != null) return override;
         List<Chapter> out = new ArrayList<>();
         ServiceLoader.load(Chapter.class).forEach(out::add);
         out.sort(Comparator.comparingInt(Chapter::number));

@@ -31,6 +31,10 @@ final class Autograd {
     }
 
     static void backward(Tensor root, Tensor seed) {
+        if (root.graphReleased()) {
+            throw new IllegalStateException("backward through the graph of " + root.describe() + " a second time: "
+                    + "the first backward released its saved tensors. Compute the loss again for another backward");
+        }
         if (!root.requiresGrad()) {
             throw new IllegalStateException("backward() on a tensor that does not require grad (" + root.describe()
                     + "): no parameter it depends on requires a gradient, or it was computed under no-grad");

@@ -25,6 +25,7 @@ public final class Tensor {
     private Function creator;
     private String name;
     private boolean released;
+    private boolean graphReleased;
 
     private Tensor(Storage storage, INDArray array, boolean hold) {
         this.storage = storage;
@@ -175,6 +176,12 @@ public final class Tensor {
 
     void clearCreator() {
         this.creator = null;
+        this.graphReleased = true;
+    }
+
+    /** Whether backward already ran through the graph that made this tensor (and freed it). */
+    boolean graphReleased() {
+        return graphReleased;
     }
 
     /** The accumulated gradient (GRADIENT memory), or null. */

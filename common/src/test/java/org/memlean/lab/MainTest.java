@@ -45,10 +45,31 @@ class MainTest {
     }
 
     @Test
-    void theTourWithNoChaptersSaysSoAndExitsZero() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Chapters.all().isEmpty(), "chapters are installed");
+    void runJsonIsOneObjectOfTheAgreedShape() {
+        assertThat(Main.execute("run", "ch99", "--quick", "--json")).isZero();
+        String json = out.toString().strip();
+        assertThat(json).doesNotContain("\n").startsWith("{\"chapter\":99,\"title\":\"Test chapter（测试）\",");
+        assertThat(json).contains("\"baseline\":{\"peakBytes\":").contains("\"technique\":{\"peakBytes\":")
+                .contains("\"peakByCategory\":{\"PARAMETER\":").contains("\"stepMillis\":")
+                .contains("\"finalLoss\":").contains("\"predicted\":{");
+    }
+
+    @Test
+    void theTourRunsEveryChapterAndPrintsTheTable() {
         assertThat(Main.execute("tour", "--quick")).isZero();
-        assertThat(out.toString()).contains("No chapters are installed yet");
+        assertThat(out.toString()).contains("ch99").contains("SGD instead of AdamW").contains("%");
+        assertThat(err.toString()).contains("[1/1] ch99");
+    }
+
+    @Test
+    void theTourWithNoChaptersSaysSoAndExitsZero() {
+        Chapters.override(java.util.List.of());
+        try {
+            assertThat(Main.execute("tour", "--quick")).isZero();
+            assertThat(out.toString()).contains("No chapters are installed yet");
+        } finally {
+            Chapters.override(null);
+        }
     }
 
     @Test

@@ -200,4 +200,24 @@ class MeterTest {
             assertThat(meter.liveBytes()).isEqualTo(meter.backendLiveBytes());
         }
     }
+
+    @Test
+    void theTimelineIsWrittenAsCsvAndJson(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        Device.settle();
+        try (MemoryMeter meter = MemoryMeter.start("timeline")) {
+            meter.mark("phase one");
+            Tensor a = Tensor.zeros(DataType.HALF, Category.ACTIVATION, 4, 4);
+            a.release();
+            meter.writeCsv(dir.resolve("t.csv"));
+            meter.writeJson(dir.resolve("t.json"));
+        }
+        List<String> csv = java.nio.file.Files.readAllLines(dir.resolve("t.csv"));
+        assertThat(csv.get(0)).isEqualTo("sequence,micros,kind,category,bytes,label,parameter,gradient,"
+                + "optimizer_state,activation,temporary,input,ledger_live,backend_live");
+        assertThat(csv).hasSize(4);
+        assertThat(csv.get(2)).contains(",ALLOCATE,ACTIVATION,32,").endsWith(",0,0,0,32,0,0,32,32");
+        String json = java.nio.file.Files.readString(dir.resolve("t.json"));
+        assertThat(json).startsWith("[{\"sequence\":0").contains("\"label\":\"phase one\"")
+                .contains("\"kind\":\"FREE\"").endsWith("}]");
+    }
 }

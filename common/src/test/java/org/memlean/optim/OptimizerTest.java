@@ -1,0 +1,85 @@
+package org.memlean.optim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.data.Offset.offset;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.memlean.memory.Category;
+import org.memlean.memory.Scope;
+import org.memlean.tensor.Tensor;
+import org.nd4j.linalg.api.buffer.DataType;
+
+class OptimizerTest {
+    private static Tensor param(float... values) {
+        return Tensor.of(values, DataType.FLOAT, Category.PARAMETER, values.length).requiresGrad(true);
+    }
+
+    /** Sets p.grad = g through autograd: loss = sum(p * g). */
+    private static void gradient(Tensor p, float... g) {
+        try (Scope s = Scope.open()) {
+            p.mul(Tensor.of(g, g.length)).sum().backward();
+        }
+    }
+
+    @Test
+    void sgdWithMomentumAndWeightDecayFollowsPyTorchsRule() {
+        Tensor p = param(1f, -2f);
+        Sgd sgd = new Sgd(List.of(p), 0.1, 0.9, 0.01);
+        gradient(p, 0.5f, 1f);
+        sgd.step();
+        // g' = g + 0.01 p = (0.51, 0.98); v = g'; p = p - 0.1 v
+        assertThat(p.toFloatArray()[0]).isCloseTo(1 - 0.051f, offset(1e-6f));
+        assertThat(p.toFloatArray()[1]).isCloseTo(-2 - 0.098f, offset(1e-6f));
+        sgd.zeroGrad(false);
+        assertThat(p.grad().toFloatArray()).containsOnly(0f);
+        gradient(p, 0.5f, 1f);
+        sgd.step();
+        // v = 0.9 v + g'(p1)
+        double p1 = 1 - 0.051;
+        double v = 0.9 * 0.51 + (0.5 + 0.01 * p1);
+        assertThat((double) p.toFloatArray()[0]).isCloseTo(p1 - 0.1 * v, offset(1e-6));
+        assertThat(sgd.stateBytes()).isEqualTo(8);
+        sgd.zeroGrad(true);
+        assertThat(p.grad()).isNull();
+        sgd.close();
+        p.storage().free();
+    }
+
+    @Test
+    void adamWFirstStepMovesEachWeightByLrTimesTheSignOfItsGradient() {
+        Tensor p = param(1f, -2f, 3f);
+        AdamW adam = new AdamW(List.of(p), 0.1, 0.9, 0.999, 1e-8, 0.0);
+        assertThat(adam.stateBytes()).isZero(); // lazily allocated
+        gradient(p, 0.5f, -4f, 0f);
+        adam.step();
+        assertThat(adam.stateBytes()).isEqualTo(2 * 3 * 4);
+        float[] after = p.toFloatArray();
+        assertThat(after[0]).isCloseTo(0.9f, offset(1e-5f));
+        assertThat(after[1]).isCloseTo(-1.9f, offset(1e-5f));
+        assertThat(after[2]).isCloseTo(3f, offset(1e-6f));
+        adam.close();
+        p.storage().free();
+    }
+
+    @Test
+    void adamWDecaysWeightsDecoupledFromTheGradient() {
+        Tensor p = param(2f);
+        AdamW adam = new AdamW(List.of(p), 0.1, 0.9, 0.999, 1e-8, 0.5);
+        gradient(p, 0f);
+        adam.step();
+        assertThat(p.toFloatArray()[0]).isCloseTo(2f * (1 - 0.1f * 0.5f), offset(1e-6f));
+        adam.close();
+        p.storage().free();
+    }
+
+    @Test
+    void badHyperparametersAreRefusedByName() {
+        Tensor p = param(1f);
+        assertThatThrownBy(() -> new AdamW(List.of(p), -1)).hasMessageContaining("lr=-1.0");
+        assertThatThrownBy(() -> new Sgd(List.of(p), 0.1, 1.0, 0)).hasMessageContaining("momentum=1.0");
+        assertThatThrownBy(() -> new Sgd(List.of(), 0.1, 0, 0)).hasMessageContaining("at least one parameter");
+        p.storage().free();
+    }
+}
