@@ -64,6 +64,7 @@ public final class Activations {
 
     /** Softmax over the last axis; saves its output. */
     public static Tensor softmax(Tensor x) {
+        requireAxis("softmax", x);
         Tensor out = unary("softmax", x, (in, o) -> Kernels.custom("softmax", new INDArray[] {in}, o, in.rank() - 1));
         if (Autograd.needsGrad(x)) new Unary("Softmax", Activations::softmaxGrad).attach(out, x).save(out);
         return out;
@@ -71,10 +72,15 @@ public final class Activations {
 
     /** Log-softmax over the last axis; saves its output. */
     public static Tensor logSoftmax(Tensor x) {
+        requireAxis("logSoftmax", x);
         Tensor out = unary("logSoftmax", x,
                 (in, o) -> Kernels.custom("log_softmax", new INDArray[] {in}, o, in.rank() - 1));
         if (Autograd.needsGrad(x)) new Unary("LogSoftmax", Activations::logSoftmaxGrad).attach(out, x).save(out);
         return out;
+    }
+
+    private static void requireAxis(String op, Tensor x) {
+        if (x.rank() == 0) throw new IllegalArgumentException(op + " over the last axis needs rank ≥ 1, got a scalar");
     }
 
     // ---- backward kernels: (g, saved, op, out) in compute dtype ----

@@ -36,6 +36,34 @@ class OpGradientTest {
     }
 
     @Test
+    void randomShapesWithRandomBroadcasting() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(2026);
+        for (int trial = 0; trial < 6; trial++) {
+            int rank = 1 + r.nextInt(3);
+            long[] a = new long[rank];
+            for (int i = 0; i < rank; i++) a[i] = 1 + r.nextInt(4);
+            // b: a suffix of a's shape, with some axes collapsed to 1 (numpy broadcasting)
+            int bRank = 1 + r.nextInt(rank);
+            long[] b = new long[bRank];
+            for (int i = 0; i < bRank; i++) b[i] = r.nextBoolean() ? 1 : a[rank - bRank + i];
+            String what = java.util.Arrays.toString(a) + " with " + java.util.Arrays.toString(b);
+            check("mul " + what, List.of(leaf(100 + trial, 1, a), leaf(200 + trial, 1, b)), t -> t.get(0).mul(t.get(1)));
+            GradCheck.free(inputs);
+            check("sub " + what, List.of(leaf(300 + trial, 1, b), leaf(400 + trial, 1, a)), t -> t.get(0).sub(t.get(1)));
+            GradCheck.free(inputs);
+            long m = 1 + r.nextInt(4), k = 1 + r.nextInt(4), n = 1 + r.nextInt(4), batch = 1 + r.nextInt(3);
+            check("matmul " + m + "x" + k + "x" + n, List.of(leaf(500 + trial, 1, batch, m, k), leaf(600 + trial, 1, k, n)),
+                    t -> t.get(0).matmul(t.get(1)));
+            GradCheck.free(inputs);
+            int axis = r.nextInt(rank);
+            check("sum axis " + axis + " of " + java.util.Arrays.toString(a), List.of(leaf(700 + trial, 1, a)),
+                    t -> t.get(0).sum(true, axis).mul(t.get(0)).softmax());
+            GradCheck.free(inputs);
+        }
+        inputs = List.of();
+    }
+
+    @Test
     void negScaleAddScalar() {
         check("neg/scale/addScalar", List.of(leaf(9, 1, 3, 5)),
                 t -> Arithmetic.addScalar(t.get(0).neg().mul(2.5), 1.5));
