@@ -102,8 +102,12 @@ public final class Main implements Callable<Integer> {
         @Option(names = "--quick", description = "The small size used by tests and notebooks.")
         boolean quick;
 
+        @Option(names = "--report", defaultValue = "report/index.html",
+                description = "Where to write the HTML report (default ${DEFAULT-VALUE}).")
+        java.nio.file.Path reportPath;
+
         @Override
-        public Integer call() {
+        public Integer call() throws java.io.IOException {
             List<Chapter> chapters = Chapters.all();
             System.out.println("memlean tour on the " + Device.backendName() + " backend");
             if (chapters.isEmpty()) {
@@ -113,14 +117,20 @@ public final class Main implements Callable<Integer> {
             System.out.printf("%-5s %-34s %12s %12s %8s %9s%n", "", "technique", "baseline", "technique", "saving",
                     "time");
             int i = 0;
+            List<Report> reports = new java.util.ArrayList<>();
+            long start = System.nanoTime();
             for (Chapter c : chapters) {
                 i++;
-                System.err.printf("[%d/%d] %s %s …%n", i, chapters.size(), c.id(), c.technique());
+                System.err.printf(Locale.ROOT, "[%d/%d] %s %s … (%.0f s so far)%n", i, chapters.size(), c.id(),
+                        c.technique(), (System.nanoTime() - start) / 1e9);
                 Report r = c.run(quick ? Size.QUICK : Size.DEFAULT);
+                reports.add(r);
                 System.out.printf(Locale.ROOT, "%-5s %-34s %12s %12s %7.1f%% %8.2f×%n", c.id(), c.technique(),
                         Bytes.format(r.baseline().peakBytes()), Bytes.format(r.techniqueRun().peakBytes()),
                         100 * r.saving(), r.timeRatio());
             }
+            HtmlReport.write(reportPath, reports, quick ? "quick" : "default");
+            System.out.println("Report with a chart per chapter: " + reportPath.toAbsolutePath());
             return 0;
         }
     }

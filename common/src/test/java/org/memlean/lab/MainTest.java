@@ -55,10 +55,15 @@ class MainTest {
     }
 
     @Test
-    void theTourRunsEveryChapterAndPrintsTheTable() {
-        assertThat(Main.execute("tour", "--quick")).isZero();
+    void theTourRunsEveryChapterPrintsTheTableAndWritesAnOfflineReport(@org.junit.jupiter.api.io.TempDir
+                                                                       java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path report = dir.resolve("r/index.html");
+        assertThat(Main.execute("tour", "--quick", "--report", report.toString())).isZero();
         assertThat(out.toString()).contains("ch99").contains("SGD instead of AdamW").contains("%");
         assertThat(err.toString()).contains("[1/1] ch99");
+        String html = java.nio.file.Files.readString(report);
+        assertThat(html).contains("<img alt=\"Test chapter（测试）\" src=\"data:image/png;base64,")
+                .doesNotContain("http://").doesNotContain("https://");
     }
 
     @Test
