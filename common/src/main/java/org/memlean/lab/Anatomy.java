@@ -4,6 +4,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import org.memlean.data.ReversalTask;
+import org.memlean.memory.Bytes;
 import org.memlean.memory.Category;
 import org.memlean.memory.Device;
 import org.memlean.memory.MemoryEvent;
@@ -59,50 +60,73 @@ public final class Anatomy {
         ReversalTask task = new ReversalTask(digits, 11);
         Rng.seed(5);
         Device.settle();
-        Gpt model = new Gpt(config);
-        AdamW optimizer = new AdamW(model.parameters(), 1e-3);
-        try (MemoryMeter warmUp = MemoryMeter.start("anatomy warm-up", false)) {
+        // one meter over everything, so the timeline shows parameters and optimizer state too;
+        // the figures are read from the events after the "measured step" mark
+        try (MemoryMeter meter = MemoryMeter.start("anatomy"); Gpt model = new Gpt(config)) {
+            AdamW optimizer = new AdamW(model.parameters(), 1e-3);
+            Training.step(model, optimizer, task, batchSize);   // warm-up: creates the optimizer state
+            meter.mark("measured step");
             Training.step(model, optimizer, task, batchSize);
-        }
-        try (MemoryMeter meter = MemoryMeter.start("anatomy")) {
-            Training.step(model, optimizer, task, batchSize);
-            Map<Category, Long> endOfForward = atMark(meter, "backward");
-            Map<Category, Long> optimizerStep = atMark(meter, "optimizer");
-            // the ledger is relative to this meter: add what was already held when it started
-            long held = 12L * config.parameterCount(); // parameters and moments, made before this meter
-            optimizerStep.merge(Category.PARAMETER, 4L * config.parameterCount(), Long::sum);
-            optimizerStep.merge(Category.OPTIMIZER_STATE, 8L * config.parameterCount(), Long::sum);
+            List<MemoryEvent> all = meter.timeline();
+            int from = 0;
+            while (!isMark(all.get(from), "measured step")) from++;
+            List<MemoryEvent> step = all.subList(from, all.size());
+            MemoryEvent peak = step.get(0);
+            for (MemoryEvent e : step) if (e.backendLive() > peak.backendLive()) peak = e;
+            Map<Category, Long> optimizerStep = atMark(step, "optimizer");
             long largest = 0;
             for (var t : model.parameters()) largest = Math.max(largest, t.bytes());
             optimizerStep.merge(Category.TEMPORARY, largest, Long::sum); // AdamW's one scratch buffer
-            Map<Category, Long> peak = new EnumMap<>(meter.peakByCategory());
-            peak.merge(Category.PARAMETER, 4L * config.parameterCount(), Long::sum);
-            peak.merge(Category.OPTIMIZER_STATE, 8L * config.parameterCount(), Long::sum);
-            endOfForward.merge(Category.PARAMETER, 4L * config.parameterCount(), Long::sum);
-            endOfForward.merge(Category.OPTIMIZER_STATE, 8L * config.parameterCount(), Long::sum);
-            Map<Category, Long> max = new EnumMap<>(meter.maxByCategory());
-            max.merge(Category.PARAMETER, 4L * config.parameterCount(), Long::sum);
-            max.merge(Category.OPTIMIZER_STATE, 8L * config.parameterCount(), Long::sum);
-            Result result = new Result(config, batchSize, task.sequenceLength(), digits, meter.peakBytes() + held,
-                    peak, endOfForward, predictEndOfForward(config, batchSize, task.sequenceLength(), digits),
-                    optimizerStep, predictOptimizerStep(config, batchSize, task.sequenceLength(), digits),
-                    max, meter.timeline());
-            return result;
-        } finally {
+            Map<Category, Long> max = new EnumMap<>(Category.class);
+            for (Category c : Category.values()) {
+                max.put(c, step.stream().mapToLong(e -> e.liveByCategory()[c.ordinal()]).max().orElse(0));
+            }
             optimizer.close();
-            model.close();
+            return new Result(config, batchSize, task.sequenceLength(), digits, peak.backendLive(), byCategory(peak),
+                    atMark(step, "backward"), predictEndOfForward(config, batchSize, task.sequenceLength(), digits),
+                    optimizerStep, predictOptimizerStep(config, batchSize, task.sequenceLength(), digits),
+                    max, List.copyOf(step));
         }
     }
 
-    private static Map<Category, Long> atMark(MemoryMeter meter, String label) {
+    private static boolean isMark(MemoryEvent e, String label) {
+        return e.kind() == MemoryEvent.Kind.MARK && label.equals(e.label());
+    }
+
+    private static Map<Category, Long> byCategory(MemoryEvent e) {
         Map<Category, Long> m = new EnumMap<>(Category.class);
-        for (MemoryEvent e : meter.timeline()) {
-            if (e.kind() == MemoryEvent.Kind.MARK && label.equals(e.label())) {
-                for (Category c : Category.values()) m.put(c, e.liveByCategory()[c.ordinal()]);
-                return m;
-            }
-        }
+        for (Category c : Category.values()) m.put(c, e.liveByCategory()[c.ordinal()]);
+        return m;
+    }
+
+    private static Map<Category, Long> atMark(List<MemoryEvent> events, String label) {
+        for (MemoryEvent e : events) if (isMark(e, label)) return byCategory(e);
         throw new IllegalStateException("no '" + label + "' mark on the timeline");
+    }
+
+    /** The measured and predicted breakdowns as a text table, with the finding in one sentence. */
+    public static String table(Result r) {
+        GptConfig config = r.config();
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format("One training step of the GPT (L=%d, C=%d, H=%d, V=%d, %,d parameters), B=%d, T=%d, "
+                        + "AdamW, %s backend%n", config.layers(), config.channels(), config.heads(), config.vocabSize(),
+                config.parameterCount(), r.batchSize(), r.sequenceLength(), Device.backendName()));
+        sb.append(String.format("%-16s %14s %14s %14s %14s %14s%n", "category", "at peak", "end of fwd", "predicted",
+                "optimizer", "predicted"));
+        for (Category c : Category.values()) {
+            sb.append(String.format("%-16s %14s %14s %14s %14s %14s%n", c, Bytes.format(r.measuredPeakByCategory().get(c)),
+                    Bytes.format(r.measuredEndOfForward().get(c)), Bytes.format(r.predictedEndOfForward().get(c)),
+                    Bytes.format(r.measuredOptimizerStep().get(c)), Bytes.format(r.predictedOptimizerStep().get(c))));
+        }
+        sb.append(String.format("%-16s %14s %14s %14s %14s %14s%n", "total", Bytes.format(r.measuredPeakBytes()),
+                Bytes.format(total(r.measuredEndOfForward())), Bytes.format(total(r.predictedEndOfForward())),
+                Bytes.format(total(r.measuredOptimizerStep())), Bytes.format(total(r.predictedOptimizerStep()))));
+        long modelled = Math.max(total(r.predictedEndOfForward()), total(r.predictedOptimizerStep()));
+        sb.append(String.format("Measured peak %s; the larger modelled moment %s; the %s between them are backward's "
+                        + "transients (gradients of activations and op scratch, which the model does not count).%n",
+                Bytes.format(r.measuredPeakBytes()), Bytes.format(modelled),
+                Bytes.format(r.measuredPeakBytes() - modelled)));
+        return sb.toString();
     }
 
     /**

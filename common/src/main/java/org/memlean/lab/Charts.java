@@ -46,6 +46,7 @@ public final class Charts {
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setPlotGridLinesVisible(false);
         chart.getStyler().setMarkerSize(0);
+        chart.getStyler().setYAxisMin(0.0);
         if (maxMebibytes > 0) chart.getStyler().setYAxisMax(maxMebibytes * 1.05);
         int n = Math.max(1, timeline.size());
         double[] x = new double[n];
@@ -87,10 +88,28 @@ public final class Charts {
         return both;
     }
 
-    /** The image of one chart. */
-    public static BufferedImage image(XYChart chart) {
+    /** Measured beside predicted bytes per category (MiB), as grouped bars. */
+    public static org.knowm.xchart.CategoryChart measuredVsPredicted(String title,
+                                                                      java.util.Map<Category, Long> measured,
+                                                                      java.util.Map<Category, Long> predicted) {
+        org.knowm.xchart.CategoryChart chart = new org.knowm.xchart.CategoryChartBuilder().width(720).height(360)
+                .title(title).yAxisTitle("MiB").build();
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        List<String> names = java.util.Arrays.stream(Category.values())
+                .map(c -> c.name().toLowerCase().replace('_', ' ')).toList();
+        chart.addSeries("measured", names, java.util.Arrays.stream(Category.values())
+                .map(c -> measured.get(c) / 1048576.0).toList()).setFillColor(COLORS[0]);
+        chart.addSeries("predicted", names, java.util.Arrays.stream(Category.values())
+                .map(c -> predicted.get(c) / 1048576.0).toList()).setFillColor(COLORS[1]);
+        return chart;
+    }
+
+    /** The image of any XChart chart. */
+    public static BufferedImage image(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart) {
         return BitmapEncoder.getBufferedImage(chart);
     }
+
 
     /** PNG bytes of an image. */
     public static byte[] png(BufferedImage image) {

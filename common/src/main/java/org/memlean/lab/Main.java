@@ -1,6 +1,5 @@
 package org.memlean.lab;
 
-import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -176,27 +175,7 @@ public final class Main implements Callable<Integer> {
                 System.out.println(Json.write(out));
                 return 0;
             }
-            PrintWriter w = new PrintWriter(System.out, true);
-            w.printf("One training step of the GPT (L=%d, C=%d, H=%d, V=%d, %,d parameters), B=%d, T=%d, AdamW, %s%n",
-                    config.layers(), config.channels(), config.heads(), config.vocabSize(), config.parameterCount(),
-                    batch, 2 * digits, Device.backendName());
-            w.printf("%-16s %14s %14s %14s %14s %14s%n", "category", "at peak", "end of fwd", "predicted",
-                    "optimizer", "predicted");
-            for (Category c : Category.values()) {
-                w.printf("%-16s %14s %14s %14s %14s %14s%n", c, Bytes.format(r.measuredPeakByCategory().get(c)),
-                        Bytes.format(r.measuredEndOfForward().get(c)), Bytes.format(r.predictedEndOfForward().get(c)),
-                        Bytes.format(r.measuredOptimizerStep().get(c)), Bytes.format(r.predictedOptimizerStep().get(c)));
-            }
-            w.printf("%-16s %14s %14s %14s %14s %14s%n", "total", Bytes.format(r.measuredPeakBytes()),
-                    Bytes.format(Anatomy.total(r.measuredEndOfForward())),
-                    Bytes.format(Anatomy.total(r.predictedEndOfForward())),
-                    Bytes.format(Anatomy.total(r.measuredOptimizerStep())),
-                    Bytes.format(Anatomy.total(r.predictedOptimizerStep())));
-            long modelled = Math.max(Anatomy.total(r.predictedEndOfForward()), Anatomy.total(r.predictedOptimizerStep()));
-            w.printf("Measured peak %s; the larger modelled moment %s; the %s between them are backward's transients "
-                    + "(gradients of activations and op scratch, which the model does not count).%n",
-                    Bytes.format(r.measuredPeakBytes()), Bytes.format(modelled),
-                    Bytes.format(r.measuredPeakBytes() - modelled));
+            System.out.print(Anatomy.table(r));
             return 0;
         }
     }
