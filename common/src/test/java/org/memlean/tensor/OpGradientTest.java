@@ -184,6 +184,37 @@ class OpGradientTest {
     }
 
     @Test
+    void embeddingGradientsWithManyRepeatedIdsAreExactEveryTime() {
+        // libnd4j's scatter_add without its lock argument races on repeated ids; this caught it
+        int n = 512;
+        int vocab = 11;
+        int[] ids = new int[n];
+        java.util.Random r = new java.util.Random(3);
+        for (int i = 0; i < n; i++) ids[i] = r.nextInt(vocab);
+        Tensor idTensor = Tensor.ofInts(ids, n);
+        Tensor weight = leaf(90, 1, vocab, 16);
+        Tensor upstream = leaf(91, 1, n, 16);
+        upstream.requiresGrad(false);
+        double[][] expected = new double[vocab][16];
+        double[] g = upstream.toDoubleArray();
+        for (int i = 0; i < n; i++) for (int j = 0; j < 16; j++) expected[ids[i]][j] += g[i * 16 + j];
+        for (int run = 0; run < 20; run++) {
+            try (org.memlean.memory.Scope s = org.memlean.memory.Scope.open()) {
+                Layers.embedding(weight, idTensor).mul(upstream).sum().backward();
+            }
+            double[] actual = weight.grad().toDoubleArray();
+            for (int v = 0; v < vocab; v++) {
+                for (int j = 0; j < 16; j++) {
+                    org.assertj.core.api.Assertions.assertThat(actual[v * 16 + j]).as("run %d, row %d", run, v)
+                            .isCloseTo(expected[v][j], org.assertj.core.data.Offset.offset(1e-9));
+                }
+            }
+            weight.zeroGrad(true);
+        }
+        inputs = List.of(weight, upstream, idTensor);
+    }
+
+    @Test
     void sharedInputsAccumulate() {
         check("x*x + x", List.of(leaf(80, 1, 3, 4)), t -> t.get(0).mul(t.get(0)).add(t.get(0)));
     }

@@ -1,0 +1,86 @@
+package org.memlean.ch01;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.memlean.data.ReversalTask;
+import org.memlean.lab.Anatomy;
+import org.memlean.lab.Chapter;
+import org.memlean.lab.Experiment;
+import org.memlean.lab.Measurement;
+import org.memlean.lab.Report;
+import org.memlean.lab.Size;
+import org.memlean.lab.Training;
+import org.memlean.memory.Category;
+import org.memlean.nn.Gpt;
+import org.memlean.nn.GptConfig;
+import org.memlean.optim.AdamW;
+import org.memlean.tensor.Rng;
+
+/** Chapter 1's experiment: one batch of B against n micro-batches of B/n, same steps, same data. */
+public final class GradientAccumulationChapter implements Chapter {
+    /** Sizes of the experiment. */
+    public record Setup(int batch, int microBatches, int digits, int steps) {
+        public int microBatch() {
+            return batch / microBatches;
+        }
+    }
+
+    public static Setup setup(Size size) {
+        return size == Size.QUICK ? new Setup(16, 4, 4, 2) : new Setup(64, 4, 8, 6);
+    }
+
+    @Override
+    public int number() {
+        return 1;
+    }
+
+    @Override
+    public String title() {
+        return "Gradient Accumulation（梯度累积）";
+    }
+
+    @Override
+    public String technique() {
+        return "gradient accumulation (n = 4)";
+    }
+
+    @Override
+    public Report run(Size size) {
+        Setup s = setup(size);
+        GptConfig config = GptConfig.defaults();
+        Measurement baseline = Experiment.measure("one batch of " + s.batch(),
+                () -> train(config, s, 1));
+        Measurement technique = Experiment.measure(s.microBatches() + " micro-batches of " + s.microBatch(),
+                () -> train(config, s, s.microBatches()));
+        int t = 2 * s.digits();
+        Map<String, Long> predicted = new LinkedHashMap<>();
+        predicted.put("activations, one batch", activationBytes(config, s.batch(), t, s.digits()));
+        predicted.put("activations, one micro-batch", activationBytes(config, s.microBatch(), t, s.digits()));
+        predicted.put("parameters + gradients + AdamW", 16L * config.parameterCount());
+        return new Report(number(), title(), technique(), baseline, technique, predicted);
+    }
+
+    /** Saved activations at the end of forward for a batch of {@code batch}: linear in the batch. */
+    public static long activationBytes(GptConfig config, long batch, long time, long answer) {
+        return Anatomy.predictEndOfForward(config, batch, time, answer).get(Category.ACTIVATION);
+    }
+
+    /** Trains {@code steps} steps, each over the same B examples split into n micro-batches. */
+    static Experiment.Outcome train(GptConfig config, Setup s, int n) {
+        Rng.seed(17);
+        ReversalTask task = new ReversalTask(s.digits(), 23);
+        double[] millis = new double[s.steps()];
+        double loss = 0;
+        try (Gpt model = new Gpt(config)) {
+            AdamW optimizer = new AdamW(model.parameters(), 3e-3, 0.9, 0.99, 1e-8, 0.0);
+            for (int i = 0; i < s.steps(); i++) {
+                long start = System.nanoTime();
+                loss = n == 1 ? Training.step(model, optimizer, task, s.batch())
+                        : GradientAccumulation.step(model, optimizer, () -> task.next(s.batch() / n), n);
+                millis[i] = (System.nanoTime() - start) / 1e6;
+            }
+            optimizer.close();
+        }
+        return new Experiment.Outcome(millis, loss);
+    }
+}
