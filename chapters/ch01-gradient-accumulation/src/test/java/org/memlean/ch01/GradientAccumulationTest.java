@@ -148,10 +148,10 @@ class GradientAccumulationTest {
         assertThat(max.get(1).get(Category.ACTIVATION)).isEqualTo(8 * max.get(8).get(Category.ACTIVATION));
         assertThat(peak.get(1)).isGreaterThan(peak.get(2));
         assertThat(peak.get(2)).isGreaterThan(peak.get(4));
-        // a finding: from n = 4 on the peak is the optimizer step (parameters, every gradient, both
-        // moments, AdamW's scratch), which accumulation cannot touch — the peak stops falling
-        long optimizerFloor = 16 * p + 4 * 4 * (long) CONFIG.channels() * CONFIG.channels();
-        assertThat(peak.get(8)).isEqualTo(peak.get(4)).isGreaterThanOrEqualTo(optimizerFloor);
+        // a finding: from n = 4 on the peak is set by what accumulation cannot touch — parameters, a
+        // full set of gradients and AdamW's two moments (16 bytes a parameter) plus small transients
+        assertThat(peak.get(8)).isEqualTo(peak.get(4)).isGreaterThanOrEqualTo(16 * p)
+                .isLessThan(16 * p + max.get(4).get(Category.ACTIVATION));
     }
 
     @Test
