@@ -16,9 +16,14 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 KERNEL = "memlean-java"
-START_TIMEOUT = 30      # seconds for the kernel to answer kernel_info; it normally takes 2-3
+START_TIMEOUT = 15      # seconds for kernel_info; a healthy start takes 1-3, a hung one never answers
 START_ATTEMPTS = 4
 CELL_TIMEOUT = 600
+
+
+def trace(message: str) -> None:
+    if os.environ.get("MEMLEAN_TRACE"):
+        print(message, flush=True)
 
 
 def run(path: Path) -> tuple[bool, str]:
@@ -28,10 +33,15 @@ def run(path: Path) -> tuple[bool, str]:
         client = NotebookClient(nb, kernel_name=KERNEL, timeout=CELL_TIMEOUT, startup_timeout=START_TIMEOUT,
                                 resources={"metadata": {"path": str(HERE)}})
         try:
+            t0 = time.time()
             with client.setup_kernel():
-                started = True
+                trace(f"  kernel up in {time.time() - t0:.1f} s")
                 for index, cell in enumerate(nb.cells):
+                    t1 = time.time()
                     client.execute_cell(cell, index)
+                    trace(f"  cell {index} {time.time() - t1:.1f} s")
+                t2 = time.time()
+            trace(f"  kernel shut down in {time.time() - t2:.1f} s")
         except (CellExecutionError, CellTimeoutError) as e:
             nbformat.write(nb, OUT / path.name)
             first = str(e).strip().splitlines()

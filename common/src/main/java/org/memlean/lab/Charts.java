@@ -88,6 +88,23 @@ public final class Charts {
         return both;
     }
 
+    /** One line per named series (for loss curves), x = step. */
+    public static XYChart lines(String title, String yTitle, java.util.Map<String, double[]> series) {
+        XYChart chart = new XYChartBuilder().width(620).height(360).title(title).xAxisTitle("step")
+                .yAxisTitle(yTitle).build();
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        int k = 0;
+        for (java.util.Map.Entry<String, double[]> e : series.entrySet()) {
+            double[] x = new double[e.getValue().length];
+            for (int i = 0; i < x.length; i++) x[i] = i + 1;
+            XYSeries s = chart.addSeries(e.getKey(), x, e.getValue());
+            s.setMarker(SeriesMarkers.NONE);
+            s.setLineColor(COLORS[k++ % COLORS.length]);
+        }
+        return chart;
+    }
+
     /** Measured beside predicted bytes per category (MiB), as grouped bars. */
     public static org.knowm.xchart.CategoryChart measuredVsPredicted(String title,
                                                                       java.util.Map<Category, Long> measured,

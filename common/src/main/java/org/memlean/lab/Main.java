@@ -84,14 +84,22 @@ public final class Main implements Callable<Integer> {
         @Option(names = "--json", description = "Print one JSON object instead of a table.")
         boolean json;
 
+        @Option(names = "--chart", paramLabel = "PNG",
+                description = "Also write memory over the run, baseline beside technique, to this PNG file.")
+        java.nio.file.Path chart;
+
         @Override
-        public Integer call() {
+        public Integer call() throws java.io.IOException {
             Chapter c = Chapters.find(chapter).orElseThrow(() -> new UsageError("unknown chapter '" + chapter
                     + "'; installed: " + (Chapters.all().isEmpty() ? "none yet"
                     : String.join(", ", Chapters.all().stream().map(Chapter::id).toList()))));
             Report r = c.run(quick ? Size.QUICK : Size.DEFAULT);
             if (json) System.out.println(Json.write(reportJson(r)));
             else printReport(r);
+            if (chart != null) {
+                if (chart.getParent() != null) java.nio.file.Files.createDirectories(chart.getParent());
+                java.nio.file.Files.write(chart, Charts.png(Charts.sideBySide(r)));
+            }
             return 0;
         }
     }

@@ -25,11 +25,42 @@ public final class Memory {
 
     /** A buffer holding a copy of Java data (used for inputs and small constants). */
     public static Storage copyOf(float[] data, long[] shape, DataType dataType, Category category, String label) {
+        if (dataType == DataType.FLOAT) {
+            return track(dataType, shape, category, label, () -> Nd4j.create(data, shape, DataType.FLOAT));
+        }
         Storage s = allocate(dataType, shape, category, label);
-        try (INDArray host = Nd4j.create(data, shape, DataType.FLOAT)) {
-            s.array().assign(host);
+        try {
+            fill(s.array(), data);
+        } catch (RuntimeException e) {
+            s.free();
+            throw e;
         }
         return s;
+    }
+
+    /**
+     * Writes Java floats into {@code out} (any dtype) through a FLOAT staging buffer that is counted
+     * as TEMPORARY and checked against the budget like everything else.
+     */
+    public static void fill(INDArray out, float[] values) {
+        Storage staging = track(DataType.FLOAT, out.shape(), Category.TEMPORARY, "staging",
+                () -> Nd4j.create(values, out.shape(), DataType.FLOAT));
+        try {
+            out.assign(staging.array());
+        } finally {
+            staging.free();
+        }
+    }
+
+    /** Writes Java doubles into {@code out} through a counted DOUBLE staging buffer (exact for every dtype). */
+    public static void fill(INDArray out, double[] values) {
+        Storage staging = track(DataType.DOUBLE, out.shape(), Category.TEMPORARY, "staging",
+                () -> Nd4j.create(values, out.shape(), DataType.DOUBLE));
+        try {
+            out.assign(staging.array());
+        } finally {
+            staging.free();
+        }
     }
 
     /** A buffer holding a copy of Java integer data. */
@@ -64,6 +95,7 @@ public final class Memory {
         MemoryMeter meter = MemoryMeter.current();
         Storage storage = new Storage(array, bytes, category, meter, label);
         meter.recordAllocate(storage);
+        if (category.keptAcrossSteps()) Construction.record(storage);
         if (!category.keptAcrossSteps()) {
             Scope scope = Scope.current();
             if (scope != null) scope.adopt(storage);

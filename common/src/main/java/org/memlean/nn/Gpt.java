@@ -15,15 +15,19 @@ public final class Gpt extends Module {
 
     public Gpt(GptConfig config) {
         this.config = config;
-        child("tokens", new Embedding(config.vocabSize(), config.channels(), config.dataType()));
-        child("positions", new Embedding(config.blockSize(), config.channels(), config.dataType()));
-        child("dropout", new Dropout(config.dropout()));
-        for (int i = 0; i < config.layers(); i++) {
-            blocks.add(child("blocks." + i, new Block(config.channels(), config.heads(), config.dropout(),
-                    config.dataType())));
+        // all or nothing: a budget reached half-way through frees the parameters made so far
+        try (org.memlean.memory.Construction construction = org.memlean.memory.Construction.begin()) {
+            child("tokens", new Embedding(config.vocabSize(), config.channels(), config.dataType()));
+            child("positions", new Embedding(config.blockSize(), config.channels(), config.dataType()));
+            child("dropout", new Dropout(config.dropout()));
+            for (int i = 0; i < config.layers(); i++) {
+                blocks.add(child("blocks." + i, new Block(config.channels(), config.heads(), config.dropout(),
+                        config.dataType())));
+            }
+            child("norm", new LayerNorm(config.channels(), config.dataType()));
+            child("head", new Linear(config.channels(), config.vocabSize(), false, config.dataType()));
+            construction.done();
         }
-        child("norm", new LayerNorm(config.channels(), config.dataType()));
-        child("head", new Linear(config.channels(), config.vocabSize(), false, config.dataType()));
     }
 
     public GptConfig config() {

@@ -12,7 +12,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.memlean.tensor.Tensor;
-import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * Saves and loads a module's parameters. The format is ours and small: a magic line, the count,
@@ -88,11 +87,7 @@ public final class ParameterFiles {
         // everything checked: now write
         for (Map.Entry<String, double[]> e : read.entrySet()) {
             Tensor t = params.get(e.getKey());
-            DataType dt = t.dtype();
-            try (org.nd4j.linalg.api.ndarray.INDArray host =
-                         org.nd4j.linalg.factory.Nd4j.createFromArray(e.getValue()).reshape(t.shape())) {
-                t.array().assign(host.castTo(dt));
-            }
+            org.memlean.memory.Memory.fill(t.array(), e.getValue());   // doubles hold every dtype exactly
             t.storage().bumpVersion();
         }
     }

@@ -63,11 +63,9 @@ public final class Rng {
     /**
      * Numbers are drawn in Java, not by ND4J's native generator: its generator object allocates
      * native memory of its own that the ledger cannot see, and its state cannot be read back.
-     * The host copy lives only inside this call, between two ledger events.
+     * The staging copy is counted as TEMPORARY and freed at once.
      */
     private static void copyInto(INDArray out, float[] values) {
-        try (INDArray host = Nd4j.create(values, out.shape(), DataType.FLOAT)) {
-            Kernels.run("copy", () -> out.assign(host));
-        }
+        org.memlean.memory.Memory.fill(out, values);
     }
 }

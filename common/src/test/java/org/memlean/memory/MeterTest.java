@@ -220,4 +220,16 @@ class MeterTest {
         assertThat(json).startsWith("[{\"sequence\":0").contains("\"label\":\"phase one\"")
                 .contains("\"kind\":\"FREE\"").endsWith("}]");
     }
+
+    @Test
+    void aModelTooBigForTheBudgetFailsWithTheCoursesErrorAndLeavesNothingBehind() {
+        Device.settle();
+        try (MemoryMeter meter = MemoryMeter.start("construction"); DeviceBudget gpu = DeviceBudget.of(200 * 1024)) {
+            // the first tables fit, a block's weights do not: the failure comes half-way through
+            assertThatThrownBy(() -> new Gpt(GptConfig.defaults()))
+                    .isInstanceOf(DeviceOutOfMemoryException.class).hasMessageContaining("PARAMETER");
+            assertThat(meter.liveBytes()).isZero();
+            assertThat(meter.backendLiveBytes()).isZero();
+        }
+    }
 }

@@ -60,6 +60,53 @@ public final class GradientAccumulationChapter implements Chapter {
         return new Report(number(), title(), technique(), baseline, technique, predicted);
     }
 
+    /** One row of the sweep over n: what the meter measured for one accumulated step. */
+    public record SweepRow(int n, int microBatch, long peakBytes, long activationBytes, long predictedActivationBytes,
+                           double millis) {}
+
+    /** One accumulated step of the same batch for each n, measured: the chapter's table. */
+    public static java.util.List<SweepRow> sweep(int batch, int digits, int... ns) {
+        GptConfig config = GptConfig.defaults();
+        java.util.List<SweepRow> rows = new java.util.ArrayList<>();
+        for (int n : ns) {
+            if (batch % n != 0) throw new IllegalArgumentException("n = " + n + " does not divide the batch " + batch);
+            Rng.seed(17);
+            ReversalTask task = new ReversalTask(digits, 23);
+            org.memlean.memory.Device.settle();
+            try (org.memlean.memory.MemoryMeter meter = org.memlean.memory.MemoryMeter.start("n=" + n, false);
+                 Gpt model = new Gpt(config)) {
+                AdamW optimizer = new AdamW(model.parameters(), 1e-3);
+                long start = System.nanoTime();
+                GradientAccumulation.step(model, optimizer, () -> task.next(batch / n), n);
+                double millis = (System.nanoTime() - start) / 1e6;
+                rows.add(new SweepRow(n, batch / n, meter.peakBytes(), meter.maxByCategory().get(Category.ACTIVATION),
+                        activationBytes(config, batch / n, 2L * digits, digits), millis));
+                optimizer.close();
+            }
+        }
+        return rows;
+    }
+
+    /** The loss of each step, trained with one batch of B and with n micro-batches of B/n. */
+    public static java.util.Map<String, double[]> lossCurves(int batch, int n, int digits, int steps) {
+        java.util.Map<String, double[]> curves = new java.util.LinkedHashMap<>();
+        for (int mode : new int[] {1, n}) {
+            Rng.seed(17);
+            ReversalTask task = new ReversalTask(digits, 23);
+            double[] losses = new double[steps];
+            try (Gpt model = new Gpt(GptConfig.defaults())) {
+                AdamW optimizer = new AdamW(model.parameters(), 3e-3, 0.9, 0.99, 1e-8, 0.0);
+                for (int i = 0; i < steps; i++) {
+                    losses[i] = mode == 1 ? Training.step(model, optimizer, task, batch)
+                            : GradientAccumulation.step(model, optimizer, () -> task.next(batch / mode), mode);
+                }
+                optimizer.close();
+            }
+            curves.put(mode == 1 ? "one batch of " + batch : mode + " micro-batches of " + batch / mode, losses);
+        }
+        return curves;
+    }
+
     /** Saved activations at the end of forward for a batch of {@code batch}: linear in the batch. */
     public static long activationBytes(GptConfig config, long batch, long time, long answer) {
         return Anatomy.predictEndOfForward(config, batch, time, answer).get(Category.ACTIVATION);
