@@ -12,6 +12,7 @@ import org.memlean.tensor.Tensor;
 public final class Gpt extends Module {
     private final GptConfig config;
     private final List<Block> blocks = new ArrayList<>();
+    private List<Module> stages;     // what forward runs between the embeddings and the final norm
 
     public Gpt(GptConfig config) {
         this.config = config;
@@ -46,6 +47,20 @@ public final class Gpt extends Module {
         replaceChild("blocks." + index, block);
     }
 
+    /**
+     * What forward runs between the embeddings and the final norm: the blocks, one after another,
+     * unless a technique regrouped them ({@link #setStages}). The blocks stay registered under their
+     * names either way, so parameter names do not change.
+     */
+    public List<Module> stages() {
+        return stages == null ? blocks() : List.copyOf(stages);
+    }
+
+    /** Runs these modules in place of the blocks (null restores the blocks). */
+    public void setStages(List<Module> stages) {
+        this.stages = stages == null ? null : List.copyOf(stages);
+    }
+
     @Override
     public Tensor forward(Tensor ids) {                                   // ids: (B, T) integers
         long t = ids.size(1);
@@ -64,8 +79,8 @@ public final class Gpt extends Module {
         pos.release();
         Tensor x = children().get("dropout").forward(sum);
         sum.release();
-        for (Module block : blocks()) {
-            Tensor next = block.forward(x);
+        for (Module stage : stages()) {
+            Tensor next = stage.forward(x);
             x.release();
             x = next;
         }

@@ -30,8 +30,16 @@ public abstract class Function {
      */
     protected abstract Tensor[] backward(Tensor gradOutput);
 
-    /** Records this Function as the creator of {@code output}; called by the op after forward. */
-    final Function attach(Tensor output, Tensor... inputs) {
+    /** Whether an op on these inputs must record a Function now (grad mode on, some input needs grad). */
+    public static boolean isRecording(Tensor... inputs) {
+        return Autograd.needsGrad(inputs);
+    }
+
+    /**
+     * Records this Function as the creator of {@code output} (which then requires grad); called by
+     * the op after forward. Gradients flow back to {@code inputs} that require them.
+     */
+    public final Function attach(Tensor output, Tensor... inputs) {
         this.inputs = inputs;
         this.inputShapes = new long[inputs.length][];
         this.inputTypes = new org.nd4j.linalg.api.buffer.DataType[inputs.length];

@@ -29,14 +29,19 @@ final class Kernels {
     }
 
     /**
-     * A legacy scalar op; its constructor allocates a one-element array for the scalar, which we
-     * close at once so the counter returns to what the ledger says.
+     * A legacy scalar op. Its constructor allocates a one-element array for the scalar (so it is
+     * built inside the budget guard), which we close at once so the counter returns to what the
+     * ledger says.
      */
-    static void scalar(BaseScalarOp op) {
+    static void scalar(java.util.function.Supplier<BaseScalarOp> make) {
+        BaseScalarOp[] op = new BaseScalarOp[1];
         try {
-            run(op.opName(), () -> Nd4j.exec(op));
+            run("scalar op", () -> {
+                op[0] = make.get();
+                Nd4j.exec(op[0]);
+            });
         } finally {
-            INDArray s = op.scalar();
+            INDArray s = op[0] == null ? null : op[0].scalar();
             if (s != null) s.close();
         }
     }

@@ -27,21 +27,21 @@ public final class Raw {
     }
 
     public static void scale(INDArray x, double factor, INDArray out) {
-        Kernels.scalar(new ScalarMultiplication(x, null, out, factor));
+        Kernels.scalar(() -> new ScalarMultiplication(x, null, out, factor));
     }
 
     public static void addScalar(INDArray x, double value, INDArray out) {
-        Kernels.scalar(new ScalarAdd(x, null, out, value));
+        Kernels.scalar(() -> new ScalarAdd(x, null, out, value));
     }
 
     /** Sets every element of {@code x} to {@code value} (NaN and infinity included). */
     public static void fill(INDArray x, double value) {
-        Kernels.scalar(new org.nd4j.linalg.api.ops.impl.scalar.ScalarSet(x, null, x, value));
+        Kernels.scalar(() -> new org.nd4j.linalg.api.ops.impl.scalar.ScalarSet(x, null, x, value));
     }
 
     /** out = value - x */
     public static void reverseSub(INDArray x, double value, INDArray out) {
-        Kernels.scalar(new ScalarReverseSubtraction(x, null, out, value));
+        Kernels.scalar(() -> new ScalarReverseSubtraction(x, null, out, value));
     }
 
     public static void exp(INDArray x, INDArray out) { Kernels.run("exp", () -> Nd4j.exec(new Exp(x, out))); }

@@ -1,0 +1,156 @@
+package org.memlean.ch02;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.memlean.memory.Category;
+import org.memlean.memory.MemoryMeter;
+import org.memlean.memory.Scope;
+import org.memlean.nn.Gpt;
+import org.memlean.nn.Module;
+import org.memlean.tensor.Function;
+import org.memlean.tensor.GradMode;
+import org.memlean.tensor.Rng;
+import org.memlean.tensor.Tensor;
+
+/**
+ * Activation checkpointing（梯度检查点）: trade compute for memory. A wrapped module runs its forward
+ * with saving off — only its input is kept — and in backward runs the forward again, saving this
+ * time, and backpropagates through that recomputation. Its activations exist twice as briefly:
+ * only while its own backward runs.
+ *
+ * <pre>{@code
+ * Module cheap = Checkpoint.wrap(block);                 // one module
+ * Checkpoint.wrapParts(block);                           // the article's form: attention and MLP apart
+ * Checkpoint.segments(gpt, Checkpoint.sqrt(L));          // Chen et al. 2016: √L segments of √L blocks
+ * }</pre>
+ *
+ * <p>Like fairscale's {@code checkpoint_wrapper}, the wrapper holds the module as a child named
+ * "module", so the parameters of a wrapped part are named "attn.module.qkv.weight".
+ */
+public final class Checkpoint extends Module {
+    private final Module module;
+
+    private Checkpoint(Module module) {
+        this.module = child("module", module);
+    }
+
+    /** The module, run without saving in forward and recomputed in backward. */
+    public static Checkpoint wrap(Module module) {
+        if (module instanceof Checkpoint c) return c;
+        return new Checkpoint(module);
+    }
+
+    /** The article's Block form: its attention and its MLP checkpointed separately. */
+    public static void wrapParts(Module block) {
+        for (String part : List.of("attn", "mlp")) {
+            Module m = block.children().get(part);
+            if (m == null) {
+                throw new IllegalArgumentException("wrapParts needs a module with 'attn' and 'mlp' children, got "
+                        + block.getClass().getSimpleName() + " with " + block.children().keySet());
+            }
+            block.replaceChild(part, wrap(m));
+        }
+    }
+
+    /** ⌈√L⌉: the segment length that balances stored inputs against one segment's recomputation. */
+    public static int sqrt(int layers) {
+        return (int) Math.ceil(Math.sqrt(layers));
+    }
+
+    /**
+     * Groups the model's blocks into segments of {@code length} consecutive blocks and checkpoints
+     * each segment: forward keeps only the L/length segment inputs, backward recomputes one segment
+     * at a time. {@code length} = 1 checkpoints every block.
+     */
+    public static void segments(Gpt model, int length) {
+        List<Module> blocks = model.blocks();
+        if (length < 1 || length > blocks.size()) {
+            throw new IllegalArgumentException("segment length must be in 1.." + blocks.size() + ", got " + length);
+        }
+        List<Module> stages = new ArrayList<>();
+        for (int start = 0; start < blocks.size(); start += length) {
+            stages.add(wrap(new Sequence(blocks.subList(start, Math.min(start + length, blocks.size())))));
+        }
+        model.setStages(stages);
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        boolean trainable = !module.parameters().isEmpty();
+        if (!GradMode.isEnabled() || !(x.requiresGrad() || trainable)) return module.forward(x);
+        long randomState = Rng.state();                  // dropout must draw the same masks again
+        Tensor out;
+        try (GradMode.Guard off = GradMode.noGrad()) {
+            out = module.forward(x);                     // nothing inside is saved
+        }
+        Recompute.record(module, randomState, out, x);
+        return out;
+    }
+
+    /** The Function that stands for the whole wrapped module in the graph. */
+    static final class Recompute extends Function {
+        private final Module module;
+        private final long randomState;
+
+        Recompute(Module module, long randomState) {
+            this.module = module;
+            this.randomState = randomState;
+        }
+
+        /** Makes {@code out} the result of the whole module, saving its input x only. */
+        static void record(Module module, long randomState, Tensor out, Tensor x) {
+            Recompute function = new Recompute(module, randomState);
+            function.attach(out, x);
+            function.save(x);
+        }
+
+        @Override
+        public String name() {
+            return "Checkpoint(" + module.getClass().getSimpleName() + ")";
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor gradOutput) {
+            Tensor x = saved(0);
+            long now = Rng.state();
+            Rng.restore(randomState);
+            MemoryMeter.current().mark("recompute");
+            Tensor gradInput = null;
+            try (Scope recompute = Scope.open(); GradMode.Guard on = GradMode.enableGrad()) {
+                Tensor input = x.detach().requiresGrad(inputs()[0].requiresGrad());   // a leaf on x's memory
+                Tensor out = module.forward(input);       // this time the activations are saved
+                out.backward(gradOutput);                 // parameter gradients accumulate as usual
+                if (input.grad() != null) {
+                    gradInput = input.grad();
+                    gradInput.storage().recategorize(Category.TEMPORARY);   // a gradient in flight, not a leaf's
+                }
+                out.release();
+                input.release();
+            } finally {
+                Rng.restore(now);
+            }
+            return new Tensor[] {gradInput};
+        }
+    }
+
+    /** Blocks applied one after another (a checkpoint segment); registers them, so it has their parameters. */
+    static final class Sequence extends Module {
+        private final List<Module> parts;
+
+        Sequence(List<Module> parts) {
+            this.parts = List.copyOf(parts);
+            for (int i = 0; i < parts.size(); i++) child(Integer.toString(i), parts.get(i));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            Tensor h = x;
+            for (Module part : parts) {
+                Tensor next = part.forward(h);
+                if (h != x) h.release();
+                h = next;
+            }
+            return h;
+        }
+    }
+}

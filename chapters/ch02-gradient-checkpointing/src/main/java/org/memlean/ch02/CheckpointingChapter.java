@@ -1,0 +1,125 @@
+package org.memlean.ch02;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.memlean.data.ReversalTask;
+import org.memlean.lab.Chapter;
+import org.memlean.lab.Experiment;
+import org.memlean.lab.Measurement;
+import org.memlean.lab.Report;
+import org.memlean.lab.Size;
+import org.memlean.lab.Training;
+import org.memlean.memory.Category;
+import org.memlean.memory.Device;
+import org.memlean.memory.MemoryMeter;
+import org.memlean.nn.Gpt;
+import org.memlean.nn.GptConfig;
+import org.memlean.optim.AdamW;
+import org.memlean.tensor.Rng;
+
+/** Chapter 2's experiment: a deep GPT trained plainly, and with √L checkpoint segments. */
+public final class CheckpointingChapter implements Chapter {
+    /** How the blocks are checkpointed. */
+    public enum Policy { NONE, EVERY_BLOCK, SQRT_SEGMENTS, ATTENTION_AND_MLP }
+
+    /** Sizes of the experiment. */
+    public record Setup(int layers, int batch, int digits, int steps) {}
+
+    public static Setup setup(Size size) {
+        return size == Size.QUICK ? new Setup(4, 4, 4, 2) : new Setup(16, 16, 8, 4);
+    }
+
+    /** The chapter's model: the default GPT, deeper and narrower (activations dominate). */
+    public static GptConfig config(int layers) {
+        return GptConfig.defaults().withLayers(layers).withChannels(32);
+    }
+
+    @Override
+    public int number() {
+        return 2;
+    }
+
+    @Override
+    public String title() {
+        return "Gradient Checkpointing（梯度检查点）";
+    }
+
+    @Override
+    public String technique() {
+        return "activation checkpointing (√L segments)";
+    }
+
+    @Override
+    public Report run(Size size) {
+        Setup s = setup(size);
+        Measurement plain = Experiment.measure("L=" + s.layers() + ", plain", () -> train(s, Policy.NONE));
+        Measurement checkpointed = Experiment.measure("L=" + s.layers() + ", √L segments of "
+                + Checkpoint.sqrt(s.layers()), () -> train(s, Policy.SQRT_SEGMENTS));
+        Map<String, Long> predicted = new LinkedHashMap<>();
+        Formula f = new Formula(config(s.layers()), s.batch(), 2 * s.digits(), s.digits());
+        predicted.put("activations, plain", f.plain());
+        predicted.put("activations, √L segments", f.segments(Checkpoint.sqrt(s.layers())));
+        return new Report(number(), title(), technique(), plain, checkpointed, predicted);
+    }
+
+    /** Applies a policy to a fresh model. */
+    public static void apply(Gpt model, Policy policy) {
+        switch (policy) {
+            case NONE -> { }
+            case EVERY_BLOCK -> Checkpoint.segments(model, 1);
+            case SQRT_SEGMENTS -> Checkpoint.segments(model, Checkpoint.sqrt(model.config().layers()));
+            case ATTENTION_AND_MLP -> model.blocks().forEach(Checkpoint::wrapParts);
+        }
+    }
+
+    static Experiment.Outcome train(Setup s, Policy policy) {
+        Rng.seed(29);
+        ReversalTask task = new ReversalTask(s.digits(), 31);
+        double[] millis = new double[s.steps()];
+        double loss = 0;
+        try (Gpt model = new Gpt(config(s.layers()))) {
+            apply(model, policy);
+            AdamW optimizer = new AdamW(model.parameters(), 1e-3);
+            for (int i = 0; i < s.steps(); i++) {
+                long start = System.nanoTime();
+                loss = Training.step(model, optimizer, task, s.batch());
+                millis[i] = (System.nanoTime() - start) / 1e6;
+            }
+            optimizer.close();
+        }
+        return new Experiment.Outcome(millis, loss);
+    }
+
+    /** One row of the depth sweep: the highest ACTIVATION reading and the peak of one step. */
+    public record SweepRow(int layers, Policy policy, long activationBytes, long predictedActivationBytes,
+                           long peakBytes, double millis) {}
+
+    /** One measured training step per depth and policy (after one warm-up step). */
+    public static List<SweepRow> sweep(int batch, int digits, int[] depths, Policy... policies) {
+        List<SweepRow> rows = new ArrayList<>();
+        for (int layers : depths) {
+            for (Policy policy : policies) {
+                Rng.seed(29);
+                ReversalTask task = new ReversalTask(digits, 31);
+                try (Gpt model = new Gpt(config(layers))) {
+                    apply(model, policy);
+                    AdamW optimizer = new AdamW(model.parameters(), 1e-3);
+                    Training.step(model, optimizer, task, batch);
+                    Device.settle();
+                    try (MemoryMeter meter = MemoryMeter.start(layers + " " + policy, false)) {
+                        long start = System.nanoTime();
+                        Training.step(model, optimizer, task, batch);
+                        double millis = (System.nanoTime() - start) / 1e6;
+                        Formula f = new Formula(config(layers), batch, 2 * digits, digits);
+                        rows.add(new SweepRow(layers, policy, meter.maxByCategory().get(Category.ACTIVATION),
+                                f.of(policy), meter.peakBytes(), millis));
+                    }
+                    optimizer.close();
+                }
+            }
+        }
+        return rows;
+    }
+}
