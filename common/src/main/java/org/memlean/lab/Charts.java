@@ -88,19 +88,28 @@ public final class Charts {
         return both;
     }
 
-    /** One line per named series (for loss curves), x = step. */
+    /** One line per named series (for loss curves), x = step 1, 2, …. */
     public static XYChart lines(String title, String yTitle, java.util.Map<String, double[]> series) {
-        XYChart chart = new XYChartBuilder().width(620).height(360).title(title).xAxisTitle("step")
+        int n = series.values().stream().mapToInt(v -> v.length).max().orElse(0);
+        double[] x = new double[n];
+        for (int i = 0; i < n; i++) x[i] = i + 1;
+        return curves(title, "step", yTitle, x, series, false);
+    }
+
+    /** One line per named series over shared x values, with markers if asked (for sweeps). */
+    public static XYChart curves(String title, String xTitle, String yTitle, double[] x,
+                                 java.util.Map<String, double[]> series, boolean markers) {
+        XYChart chart = new XYChartBuilder().width(620).height(360).title(title).xAxisTitle(xTitle)
                 .yAxisTitle(yTitle).build();
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+        chart.getStyler().setYAxisMin(0.0);
         int k = 0;
         for (java.util.Map.Entry<String, double[]> e : series.entrySet()) {
-            double[] x = new double[e.getValue().length];
-            for (int i = 0; i < x.length; i++) x[i] = i + 1;
-            XYSeries s = chart.addSeries(e.getKey(), x, e.getValue());
-            s.setMarker(SeriesMarkers.NONE);
-            s.setLineColor(COLORS[k++ % COLORS.length]);
+            XYSeries s = chart.addSeries(e.getKey(), java.util.Arrays.copyOf(x, e.getValue().length), e.getValue());
+            if (!markers) s.setMarker(SeriesMarkers.NONE);
+            s.setLineColor(COLORS[k]);
+            s.setMarkerColor(COLORS[k++ % COLORS.length]);
         }
         return chart;
     }
