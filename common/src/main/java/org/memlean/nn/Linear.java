@@ -1,6 +1,7 @@
 package org.memlean.nn;
 
 import org.memlean.tensor.Init;
+import org.memlean.tensor.LinearAlgebra;
 import org.memlean.tensor.Tensor;
 import org.nd4j.linalg.api.buffer.DataType;
 
@@ -23,10 +24,6 @@ public final class Linear extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        Tensor y = x.matmul(weight);       // (…, out)
-        if (bias == null) return y;
-        Tensor out = y.add(bias);          // the add saves nothing, so y is transient
-        y.release();
-        return out;
+        return LinearAlgebra.linear(x, weight, bias);   // (…, out)
     }
 }

@@ -10,12 +10,14 @@ public final class Activations {
     private static final double GELU_CUBIC = 0.044715;
 
     public static Tensor exp(Tensor x) {
+        if (Autocast.target("exp") != null) return Autocast.apply("exp", in -> exp(in[0]), x);
         Tensor out = unary("exp", x, Raw::exp);
         if (Autograd.needsGrad(x)) new Unary("Exp", Activations::expGrad).attach(out, x).save(out);
         return out;
     }
 
     public static Tensor log(Tensor x) {
+        if (Autocast.target("log") != null) return Autocast.apply("log", in -> log(in[0]), x);
         Tensor out = unary("log", x, Raw::log);
         if (Autograd.needsGrad(x)) new Unary("Log", Activations::logGrad).attach(out, x).save(x);
         return out;
@@ -64,6 +66,7 @@ public final class Activations {
 
     /** Softmax over the last axis; saves its output. */
     public static Tensor softmax(Tensor x) {
+        if (Autocast.target("softmax") != null) return Autocast.apply("softmax", in -> softmax(in[0]), x);
         requireAxis("softmax", x);
         Tensor out = unary("softmax", x, (in, o) -> Kernels.custom("softmax", new INDArray[] {in}, o, in.rank() - 1));
         if (Autograd.needsGrad(x)) new Unary("Softmax", Activations::softmaxGrad).attach(out, x).save(out);
@@ -72,6 +75,7 @@ public final class Activations {
 
     /** Log-softmax over the last axis; saves its output. */
     public static Tensor logSoftmax(Tensor x) {
+        if (Autocast.target("logSoftmax") != null) return Autocast.apply("logSoftmax", in -> logSoftmax(in[0]), x);
         requireAxis("logSoftmax", x);
         Tensor out = unary("logSoftmax", x,
                 (in, o) -> Kernels.custom("log_softmax", new INDArray[] {in}, o, in.rank() - 1));

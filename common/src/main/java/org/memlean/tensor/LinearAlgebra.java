@@ -21,6 +21,7 @@ public final class LinearAlgebra {
      * would allocate the result twice.
      */
     public static Tensor matmul(Tensor a, Tensor b, boolean transA, boolean transB) {
+        if (Autocast.target("matmul") != null) return Autocast.apply("matmul", in -> matmul(in[0], in[1], transA, transB), a, b);
         long[] outShape = outputShape(a.shape(), b.shape(), transA, transB);
         DataType storage = Compute.promote(a.dtype(), b.dtype());
         DataType compute = Compute.of(storage);
@@ -40,6 +41,22 @@ public final class LinearAlgebra {
             out = op.result(o);
         }
         if (Autograd.needsGrad(a, b)) new MatMulBackward(transA, transB).attach(out, a, b).save(a, b);
+        return out;
+    }
+
+    /**
+     * A linear layer, x (…, in) · W (in, out) + b (out): one op for autocast (PyTorch's F.linear),
+     * so under autocast the product, the bias add and the result are all in the low type.
+     */
+    public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+        if (Autocast.target("linear") != null) {
+            return bias == null ? Autocast.apply("linear", in -> linear(in[0], in[1], null), x, weight)
+                    : Autocast.apply("linear", in -> linear(in[0], in[1], in[2]), x, weight, bias);
+        }
+        Tensor y = matmul(x, weight, false, false);        // (…, out)
+        if (bias == null) return y;
+        Tensor out = Arithmetic.add(y, bias);              // the add saves nothing, so y is transient
+        y.release();
         return out;
     }
 

@@ -14,6 +14,7 @@ public final class Losses {
      * {@code cross_entropy} does, and the targets. The loss itself is FLOAT (DOUBLE for DOUBLE logits).
      */
     public static Tensor crossEntropy(Tensor logits, Tensor targets) {
+        if (Autocast.target("crossEntropy") != null) return Autocast.apply("crossEntropy", in -> crossEntropy(in[0], in[1]), logits, targets);
         long[] ls = logits.shape();
         long[] expected = Arrays.copyOf(ls, ls.length - 1);
         if (!Arrays.equals(expected, targets.shape())) {
@@ -51,6 +52,7 @@ public final class Losses {
 
     /** Mean of (prediction − target)²; saves the difference. */
     public static Tensor mse(Tensor prediction, Tensor target) {
+        if (Autocast.target("mse") != null) return Autocast.apply("mse", in -> mse(in[0], in[1]), prediction, target);
         if (!Arrays.equals(prediction.shape(), target.shape())) {
             throw new IllegalArgumentException("mse: prediction " + Arrays.toString(prediction.shape())
                     + " and target " + Arrays.toString(target.shape()) + " differ in shape");

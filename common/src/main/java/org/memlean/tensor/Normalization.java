@@ -14,6 +14,7 @@ public final class Normalization {
      * input's dtype plus two (…, 1) FLOAT vectors; the output is not saved.
      */
     public static Tensor layerNorm(Tensor x, Tensor gamma, Tensor beta, double eps) {
+        if (Autocast.target("layerNorm") != null) return Autocast.apply("layerNorm", in -> layerNorm(in[0], in[1], in[2], eps), x, gamma, beta);
         long c = x.size(-1);
         if (gamma.rank() != 1 || gamma.size(0) != c || beta.rank() != 1 || beta.size(0) != c) {
             throw new IllegalArgumentException("layerNorm over the last axis of " + Arrays.toString(x.shape())

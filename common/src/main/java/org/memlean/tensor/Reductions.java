@@ -10,6 +10,7 @@ public final class Reductions {
 
     /** Sum over {@code axes} (negative counts from the end; none = all), keeping them as size 1 if asked. */
     public static Tensor sum(Tensor x, boolean keepDims, int... axes) {
+        if (Autocast.target("sum") != null) return Autocast.apply("sum", in -> sum(in[0], keepDims, axes), x);
         int[] ax = normalize(x.rank(), axes);
         long[] outShape = reducedShape(x.shape(), ax, keepDims);
         Tensor out;
@@ -24,6 +25,7 @@ public final class Reductions {
 
     /** Mean over {@code axes}: the sum, scaled by 1/count. */
     public static Tensor mean(Tensor x, boolean keepDims, int... axes) {
+        if (Autocast.target("mean") != null) return Autocast.apply("mean", in -> mean(in[0], keepDims, axes), x);
         int[] ax = normalize(x.rank(), axes);
         long count = 1;
         for (int a : ax) count *= x.size(a);

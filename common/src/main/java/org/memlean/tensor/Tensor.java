@@ -193,6 +193,19 @@ public final class Tensor {
         this.grad = grad;
     }
 
+    /**
+     * Sets this leaf's gradient (for optimizers that keep their own copies, such as fp32 master
+     * weights). The previous gradient, if any, is freed.
+     */
+    public void setGrad(Tensor gradient) {
+        if (gradient != null && (!java.util.Arrays.equals(gradient.shape(), shape()))) {
+            throw new IllegalArgumentException("gradient of shape " + Arrays.toString(gradient.shape())
+                    + " for a tensor of shape " + Arrays.toString(shape()));
+        }
+        if (grad != null && grad != gradient) grad.storage().free();
+        grad = gradient;
+    }
+
     /** Frees the gradient (set to none) or fills it with zeros (keeps its memory). */
     public void zeroGrad(boolean setToNone) {
         if (grad == null) return;
