@@ -114,6 +114,23 @@ public final class Charts {
         return chart;
     }
 
+    /** Bytes per category (MiB) for several named runs, as grouped bars. */
+    public static org.knowm.xchart.CategoryChart categoryBars(String title,
+                                                               java.util.Map<String, java.util.Map<Category, Long>> runs) {
+        org.knowm.xchart.CategoryChart chart = new org.knowm.xchart.CategoryChartBuilder().width(720).height(360)
+                .title(title).yAxisTitle("MiB").build();
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        List<String> names = java.util.Arrays.stream(Category.values())
+                .map(c -> c.name().toLowerCase().replace('_', ' ')).toList();
+        int k = 0;
+        for (java.util.Map.Entry<String, java.util.Map<Category, Long>> run : runs.entrySet()) {
+            chart.addSeries(run.getKey(), names, java.util.Arrays.stream(Category.values())
+                    .map(c -> run.getValue().get(c) / 1048576.0).toList()).setFillColor(COLORS[k++ % COLORS.length]);
+        }
+        return chart;
+    }
+
     /** Measured beside predicted bytes per category (MiB), as grouped bars. */
     public static org.knowm.xchart.CategoryChart measuredVsPredicted(String title,
                                                                       java.util.Map<Category, Long> measured,

@@ -63,7 +63,10 @@ public final class MixedPrecisionChapter implements Chapter {
     public record Run(double[] losses, Experiment.Outcome outcome, Map<Category, Long> maxByCategory,
                       MixedPrecision.LossScaler scaler) {}
 
-    /** Trains {@code s.steps()} steps in one mode, on the same data from the same initial weights. */
+    /**
+     * Trains {@code s.steps()} steps in one mode, on the same data from the same initial weights; the
+     * per-category figures are those of the calling thread's meter.
+     */
     public static Run train(Mode mode, Setup s) {
         Rng.seed(41);
         ReversalTask task = new ReversalTask(s.digits(), 43);
@@ -72,7 +75,8 @@ public final class MixedPrecisionChapter implements Chapter {
         MixedPrecision.LossScaler scaler = new MixedPrecision.LossScaler();
         GptConfig config = GptConfig.defaults().withDataType(mode == Mode.MASTER_WEIGHTS ? DataType.HALF : DataType.FLOAT);
         Map<Category, Long> max;
-        try (MemoryMeter meter = MemoryMeter.start(mode.name(), false); Gpt model = new Gpt(config)) {
+        MemoryMeter meter = MemoryMeter.current();   // the caller's meter (Experiment.measure or measured())
+        try (Gpt model = new Gpt(config)) {
             AdamW adam = mode == Mode.MASTER_WEIGHTS ? null : new AdamW(model.parameters(), 3e-3, 0.9, 0.999, 1e-8, 0.0);
             MixedPrecision.MasterWeights masters = mode == Mode.MASTER_WEIGHTS
                     ? new MixedPrecision.MasterWeights(model.parameters(), 3e-3) : null;
@@ -92,9 +96,11 @@ public final class MixedPrecisionChapter implements Chapter {
         return new Run(losses, new Experiment.Outcome(millis, losses[losses.length - 1]), max, scaler);
     }
 
-    /** Runs {@link #train} under a settled device (for tests and notebooks). */
+    /** Runs {@link #train} under a meter of its own, on a settled device (for tests and notebooks). */
     public static Run measured(Mode mode, Setup s) {
         Device.settle();
-        return train(mode, s);
+        try (MemoryMeter meter = MemoryMeter.start(mode.name(), false)) {
+            return train(mode, s);
+        }
     }
 }
