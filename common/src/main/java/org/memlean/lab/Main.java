@@ -17,7 +17,8 @@ import picocli.CommandLine.Parameters;
 /** The course's command line: {@code ./memlean list | run chNN | tour | anatomy}. */
 @Command(name = "memlean", mixinStandardHelpOptions = true, version = "memlean 0.1.0",
         description = "Ten ways to train large networks in less memory, measured on ND4J.",
-        subcommands = {Main.ListChapters.class, Main.Run.class, Main.Tour.class, Main.AnatomyCommand.class})
+        subcommands = {Main.ListChapters.class, Main.Run.class, Main.Tour.class, Main.AnatomyCommand.class,
+                Main.BenchCommand.class})
 public final class Main implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -184,6 +185,48 @@ public final class Main implements Callable<Integer> {
                 return 0;
             }
             System.out.print(Anatomy.table(r));
+            return 0;
+        }
+    }
+
+    @Command(name = "bench", description = "The framework's speed and memory against the machine's own limits.")
+    static final class BenchCommand implements Callable<Integer> {
+        @Option(names = "--json", description = "Print one JSON object instead of a table.")
+        boolean json;
+
+        @Option(names = "--quick", description = "A small model (for CI).")
+        boolean quick;
+
+        @Option(names = "--no-chapters", description = "Skip timing each chapter's technique.")
+        boolean noChapters;
+
+        @Override
+        public Integer call() {
+            System.err.println("bench: timing the GPT step, its plain-ND4J replay and a 1024³ sgemm…");
+            Bench.Result r = Bench.run(quick, !noChapters);
+            if (json) {
+                System.out.println(Json.write(Bench.json(r)));
+                return 0;
+            }
+            Bench.Setup s = r.setup();
+            System.out.printf(Locale.ROOT, "GPT L=%d C=%d H=%d, %,d parameters, B=%d, T=%d, AdamW, %s backend%n",
+                    s.config().layers(), s.config().channels(), s.config().heads(), s.config().parameterCount(),
+                    s.batch(), 2 * s.digits(), Device.backendName());
+            System.out.printf(Locale.ROOT, "step            %10.1f ms (interquartile spread %.1f ms), %,.0f tokens/s%n",
+                    r.stepMillis(), r.stepSpreadMillis(), r.tokensPerSecond());
+            System.out.printf(Locale.ROOT, "model FLOPs     %10.2f GFLOP per step (6·P·tokens + 12·L·B·T²·C)%n",
+                    r.modelFlopsPerStep() / 1e9);
+            System.out.printf(Locale.ROOT, "achieved        %10.1f GFLOP/s; sgemm 1024³ %.1f GFLOP/s; efficiency %.2f%n",
+                    r.achievedGflops(), r.sgemmGflops(), r.efficiency());
+            System.out.printf(Locale.ROOT, "plain ND4J      %10.1f ms for the same %d kernels and %d allocations; "
+                    + "overhead ratio %.2f%n", r.plainStepMillis(), r.kernelsPerStep(), r.allocationsPerStep(),
+                    r.overheadRatio());
+            System.out.printf(Locale.ROOT, "memory          peak %s, analytic minimum %s, ratio %.2f%n",
+                    Bytes.format(r.peakBytes()), Bytes.format(r.minimumBytes()), r.memoryRatio());
+            for (Map<String, Object> t : r.techniques()) {
+                System.out.printf(Locale.ROOT, "chapter %-3s technique step %8.1f ms, ×%.2f the baseline (quick size)%n",
+                        t.get("chapter"), (Double) t.get("stepMillis"), (Double) t.get("timeRatio"));
+            }
             return 0;
         }
     }

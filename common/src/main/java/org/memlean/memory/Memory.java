@@ -95,6 +95,8 @@ public final class Memory {
         MemoryMeter meter = MemoryMeter.current();
         Storage storage = new Storage(array, bytes, category, meter, label);
         meter.recordAllocate(storage);
+        Trace trace = Trace.active();
+        if (trace != null) trace.allocated(storage, array.dataType(), array.shape());
         if (category.keptAcrossSteps()) Construction.record(storage);
         if (!category.keptAcrossSteps()) {
             Scope scope = Scope.current();

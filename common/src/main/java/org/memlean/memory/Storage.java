@@ -120,7 +120,8 @@ public final class Storage {
     public void free() {
         if (freed) return;
         freed = true;
-        array.close();
+        Trace trace = Trace.active();
+        if (trace == null || !trace.released(this, array)) array.close();
         meter.recordFree(this);
         if (scope != null) scope.forget(this);
     }

@@ -84,7 +84,7 @@ final class Autograd {
                         if (sofar == null) {
                             pending.put(input, g);
                         } else {
-                            sofar.array().addi(g.array());
+                            Raw.add(sofar.array(), g.array(), sofar.array());
                             g.release();
                         }
                     }
@@ -114,11 +114,11 @@ final class Autograd {
             leaf.setGradInternal(grad);
         }
         if (g.dtype() == grad.dtype()) {
-            grad.array().addi(g.array());
+            Raw.add(grad.array(), g.array(), grad.array());
         } else {
             try (GradMode.Guard ignored = GradMode.noGrad()) {
                 Tensor cast = g.cast(grad.dtype());
-                grad.array().addi(cast.array());
+                Raw.add(grad.array(), cast.array(), grad.array());
                 cast.release();
             }
         }

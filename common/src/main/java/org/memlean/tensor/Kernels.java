@@ -34,19 +34,22 @@ final class Kernels {
      * ledger says.
      */
     static void scalar(java.util.function.Supplier<BaseScalarOp> make) {
-        BaseScalarOp[] op = new BaseScalarOp[1];
-        try {
-            run("scalar op", () -> {
-                op[0] = make.get();
-                Nd4j.exec(op[0]);
-            });
-        } finally {
-            INDArray s = op[0] == null ? null : op[0].scalar();
-            if (s != null) s.close();
-        }
+        Runnable call = () -> {
+            BaseScalarOp op = null;
+            try {
+                op = make.get();
+                Nd4j.exec(op);
+            } finally {
+                INDArray s = op == null ? null : op.scalar();
+                if (s != null) s.close();
+            }
+        };
+        run("scalar", call);
     }
 
     static void run(String name, Runnable call) {
+        org.memlean.memory.Trace trace = org.memlean.memory.Trace.active();
+        if (trace != null) trace.kernel(name, call);
         try {
             call.run();
         } catch (DeviceOutOfMemoryException e) {

@@ -28,7 +28,7 @@ public final class Layers {
             INDArray gathered = op.temp(weight.dtype(), shape);
             Kernels.custom("gather", new INDArray[] {weight.array(), ids.array()}, gathered, 0);
             Storage s = Memory.allocate(weight.dtype(), shape, Category.TEMPORARY, "embedding");
-            s.array().assign(gathered);
+            Raw.assign(s.array(), gathered);
             out = Tensor.of(s);
         }
         if (Autograd.needsGrad(weight)) new EmbeddingBackward().attach(out, weight, ids).save(ids);

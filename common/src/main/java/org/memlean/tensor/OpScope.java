@@ -35,7 +35,7 @@ public final class OpScope implements AutoCloseable {
         INDArray a = t.array();
         if (a.dataType() == compute) return a;
         INDArray copy = temp(compute, a.shape());
-        copy.assign(a);
+        Raw.assign(copy, a);
         return copy;
     }
 
@@ -69,12 +69,6 @@ public final class OpScope implements AutoCloseable {
         return scratch;
     }
 
-    /** Like {@link #out} but zero-filled. */
-    public INDArray outZeros(DataType storage, long... shape) {
-        INDArray o = out(storage, shape);
-        o.assign(0);
-        return o;
-    }
 
     /** The tensor holding {@code out}'s values in their storage dtype. */
     public Tensor result(INDArray out) {
@@ -84,7 +78,7 @@ public final class OpScope implements AutoCloseable {
         if (storage == null) throw new IllegalStateException(op + ": result() of a buffer out() did not make");
         Storage s = Memory.allocate(storage, out.shape(), Category.TEMPORARY, op);
         try {
-            s.array().assign(out);
+            Raw.assign(s.array(), out);
         } catch (RuntimeException e) {
             s.free();
             throw e;

@@ -1,0 +1,199 @@
+package org.memlean.lab;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.memlean.data.ReversalTask;
+import org.memlean.memory.Category;
+import org.memlean.memory.Device;
+import org.memlean.memory.MemoryEvent;
+import org.memlean.memory.MemoryMeter;
+import org.memlean.memory.Trace;
+import org.memlean.nn.Gpt;
+import org.memlean.nn.GptConfig;
+import org.memlean.optim.AdamW;
+import org.memlean.tensor.Rng;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * How fast the framework trains, against the machine's own limit: the GPT's step time, its model
+ * FLOPs, the achieved GFLOP/s beside a float32 GEMM measured in the same run, the framework's
+ * overhead over the plain ND4J calls it makes (a recorded {@link Trace}, replayed), and its memory
+ * over the analytic minimum.
+ */
+public final class Bench {
+    private Bench() {}
+
+    /** The bench's model and batch. */
+    public record Setup(GptConfig config, int batch, int digits, int warmUp, int repeats) {
+        public int tokens() {
+            return batch * 2 * digits;
+        }
+    }
+
+    /**
+     * The default size is large enough for GEMMs to dominate (C = 256, T = 64, B = 16: 3.2 M
+     * parameters); quick is small enough for CI.
+     */
+    public static Setup setup(boolean quick) {
+        return quick
+                ? new Setup(new GptConfig(11, 32, 2, 4, 128, 0.0, DataType.FLOAT), 8, 16, 2, 5)
+                : new Setup(new GptConfig(11, 64, 4, 8, 256, 0.0, DataType.FLOAT), 16, 32, 2, 7);
+    }
+
+    /** Model FLOPs of one training step: 6·P·tokens (forward 2, backward 4) plus attention, 12·L·B·T²·C. */
+    public static long modelFlops(Setup s) {
+        long t = 2L * s.digits();
+        return 6L * s.config().parameterCount() * s.tokens()
+                + 12L * s.config().layers() * s.batch() * t * t * s.config().channels();
+    }
+
+    public record Result(Setup setup, double stepMillis, double stepSpreadMillis, double tokensPerSecond,
+                         long modelFlopsPerStep, double achievedGflops, double sgemmGflops, double plainStepMillis,
+                         int kernelsPerStep, int allocationsPerStep, long peakBytes, long minimumBytes,
+                         List<Map<String, Object>> techniques) {
+        public double efficiency() {
+            return achievedGflops / sgemmGflops;
+        }
+
+        public double overheadRatio() {
+            return stepMillis / plainStepMillis;
+        }
+
+        public double memoryRatio() {
+            return (double) peakBytes / minimumBytes;
+        }
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    static double spread(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s[(3 * s.length) / 4] - s[s.length / 4];
+    }
+
+    /** Float32 GEMM, n×n by n×n, on this thread's ND4J settings: the machine's own limit. */
+    public static double sgemmGflops(int n, int repeats) {
+        INDArray a = Nd4j.rand(DataType.FLOAT, n, n);
+        INDArray b = Nd4j.rand(DataType.FLOAT, n, n);
+        INDArray c = Nd4j.create(DataType.FLOAT, n, n);
+        Nd4j.gemm(a, b, c, false, false, 1.0, 0.0);
+        double[] seconds = new double[repeats];
+        for (int i = 0; i < repeats; i++) {
+            long start = System.nanoTime();
+            Nd4j.gemm(a, b, c, false, false, 1.0, 0.0);
+            seconds[i] = (System.nanoTime() - start) / 1e9;
+        }
+        a.close();
+        b.close();
+        c.close();
+        return 2.0 * n * n * n / median(seconds) / 1e9;
+    }
+
+    public static Result run(boolean quick, boolean withChapters) {
+        Setup s = setup(quick);
+        Rng.seed(3);
+        ReversalTask task = new ReversalTask(s.digits(), 5);
+        double[] millis = new double[s.repeats()];
+        double[] plain = new double[s.repeats()];
+        int kernels;
+        int allocations;
+        long peak;
+        Device.settle();
+        try (MemoryMeter meter = MemoryMeter.start("bench"); Gpt model = new Gpt(s.config())) {
+            AdamW adam = new AdamW(model.parameters(), 1e-3);
+            for (int i = 0; i < s.warmUp(); i++) Training.step(model, adam, task, s.batch());
+            meter.mark("measured");
+            for (int i = 0; i < s.repeats(); i++) {
+                long start = System.nanoTime();
+                Training.step(model, adam, task, s.batch());
+                millis[i] = (System.nanoTime() - start) / 1e6;
+            }
+            peak = peakAfter(meter.timeline(), "measured");
+            // the same step as plain ND4J: record its calls once, replay them
+            try (Trace trace = Trace.record()) {
+                Training.step(model, adam, task, s.batch());
+                trace.stop();
+                kernels = trace.kernelCount();
+                allocations = trace.allocationCount();
+                trace.replay();
+                for (int i = 0; i < s.repeats(); i++) {
+                    long start = System.nanoTime();
+                    trace.replay();
+                    plain[i] = (System.nanoTime() - start) / 1e6;
+                }
+            }
+            adam.close();
+        }
+        double sgemm = sgemmGflops(1024, 5);
+        long flops = modelFlops(s);
+        double step = median(millis);
+        List<Map<String, Object>> techniques = new ArrayList<>();
+        if (withChapters) {
+            for (Chapter c : Chapters.all()) {
+                Report r = c.run(Size.QUICK);
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("chapter", c.number());
+                row.put("stepMillis", r.techniqueRun().stepMillis());
+                row.put("timeRatio", r.timeRatio());
+                techniques.add(row);
+            }
+        }
+        return new Result(s, step, spread(millis), s.tokens() / (step / 1000), flops, flops / (step / 1000) / 1e9,
+                sgemm, median(plain), kernels, allocations, peak, minimumBytes(s), techniques);
+    }
+
+    /** The highest backend reading after a mark. */
+    static long peakAfter(List<MemoryEvent> events, String mark) {
+        boolean after = false;
+        long peak = 0;
+        for (MemoryEvent e : events) {
+            if (e.kind() == MemoryEvent.Kind.MARK && mark.equals(e.label())) after = true;
+            if (after) peak = Math.max(peak, e.backendLive());
+        }
+        return peak;
+    }
+
+    /**
+     * The analytic minimum of a step: parameters, gradients and AdamW's moments (16 bytes per
+     * parameter), the saved activations (the anatomy's formula), and the largest temporary — the
+     * biggest single tensor of the step, max(B·T·4C, B·H·T², B·T·V) floats.
+     */
+    public static long minimumBytes(Setup s) {
+        GptConfig c = s.config();
+        long t = 2L * s.digits();
+        long activations = Anatomy.predictEndOfForward(c, s.batch(), t, s.digits()).get(Category.ACTIVATION);
+        long largest = 4L * Math.max(s.batch() * t * 4L * c.channels(),
+                Math.max((long) s.batch() * c.heads() * t * t, s.batch() * t * (long) c.vocabSize()));
+        return 16L * c.parameterCount() + activations + largest;
+    }
+
+    public static Map<String, Object> json(Result r) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("stepMillis", r.stepMillis());
+        out.put("stepSpreadMillis", r.stepSpreadMillis());
+        out.put("tokensPerSecond", r.tokensPerSecond());
+        out.put("modelFlopsPerStep", r.modelFlopsPerStep());
+        out.put("achievedGflops", r.achievedGflops());
+        out.put("sgemmGflops", r.sgemmGflops());
+        out.put("efficiency", r.efficiency());
+        out.put("plainStepMillis", r.plainStepMillis());
+        out.put("overheadRatio", r.overheadRatio());
+        out.put("kernelsPerStep", r.kernelsPerStep());
+        out.put("allocationsPerStep", r.allocationsPerStep());
+        out.put("peakBytes", r.peakBytes());
+        out.put("minimumBytes", r.minimumBytes());
+        out.put("memoryRatio", r.memoryRatio());
+        out.put("techniques", r.techniques());
+        return out;
+    }
+}
