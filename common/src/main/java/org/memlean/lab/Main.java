@@ -122,7 +122,7 @@ public final class Main implements Callable<Integer> {
                 System.out.println("No chapters are installed yet; nothing to tour. Try ./memlean anatomy.");
                 return 0;
             }
-            System.out.printf("%-5s %-34s %12s %12s %8s %9s%n", "", "technique", "baseline", "technique", "saving",
+            System.out.printf("%-5s %-42s %12s %12s %8s %9s%n", "", "technique", "baseline peak", "technique", "saving",
                     "time");
             int i = 0;
             List<Report> reports = new java.util.ArrayList<>();
@@ -133,7 +133,7 @@ public final class Main implements Callable<Integer> {
                         c.technique(), (System.nanoTime() - start) / 1e9);
                 Report r = c.run(quick ? Size.QUICK : Size.DEFAULT);
                 reports.add(r);
-                System.out.printf(Locale.ROOT, "%-5s %-34s %12s %12s %7.1f%% %8.2f×%n", c.id(), c.technique(),
+                System.out.printf(Locale.ROOT, "%-5s %-42s %12s %12s %7.1f%% %8.2f×%n", c.id(), c.technique(),
                         Bytes.format(r.baseline().peakBytes()), Bytes.format(r.techniqueRun().peakBytes()),
                         100 * r.saving(), r.timeRatio());
             }
