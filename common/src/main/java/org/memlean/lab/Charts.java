@@ -135,17 +135,10 @@ public final class Charts {
     public static org.knowm.xchart.CategoryChart measuredVsPredicted(String title,
                                                                       java.util.Map<Category, Long> measured,
                                                                       java.util.Map<Category, Long> predicted) {
-        org.knowm.xchart.CategoryChart chart = new org.knowm.xchart.CategoryChartBuilder().width(720).height(360)
-                .title(title).yAxisTitle("MiB").build();
-        chart.getStyler().setChartBackgroundColor(Color.WHITE);
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
-        List<String> names = java.util.Arrays.stream(Category.values())
-                .map(c -> c.name().toLowerCase().replace('_', ' ')).toList();
-        chart.addSeries("measured", names, java.util.Arrays.stream(Category.values())
-                .map(c -> measured.get(c) / 1048576.0).toList()).setFillColor(COLORS[0]);
-        chart.addSeries("predicted", names, java.util.Arrays.stream(Category.values())
-                .map(c -> predicted.get(c) / 1048576.0).toList()).setFillColor(COLORS[1]);
-        return chart;
+        java.util.Map<String, java.util.Map<Category, Long>> runs = new java.util.LinkedHashMap<>();
+        runs.put("measured", measured);
+        runs.put("predicted", predicted);
+        return categoryBars(title, runs);
     }
 
     /** The image of any XChart chart. */
