@@ -67,6 +67,25 @@ class MainTest {
     }
 
     @Test
+    void aFailingChapterIsReportedAndTheTourGoesOnWithExitCodeOne(@org.junit.jupiter.api.io.TempDir
+                                                                  java.nio.file.Path dir) {
+        Chapter broken = new Chapter() {
+            public int number() { return 98; }
+            public String title() { return "broken"; }
+            public String technique() { return "a technique that throws"; }
+            public Report run(Size size) { throw new IllegalStateException("deliberately broken"); }
+        };
+        Chapters.override(java.util.List.of(broken, new FakeChapter()));
+        try {
+            assertThat(Main.execute("tour", "--quick", "--report", dir.resolve("r.html").toString())).isEqualTo(1);
+            assertThat(out.toString()).contains("ch98").contains("failed: deliberately broken").contains("ch99");
+            assertThat(err.toString()).contains("1 of 2 chapters failed");
+        } finally {
+            Chapters.override(null);
+        }
+    }
+
+    @Test
     void theTourWithNoChaptersSaysSoAndExitsZero() {
         Chapters.override(java.util.List.of());
         try {
