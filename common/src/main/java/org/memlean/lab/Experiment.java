@@ -25,6 +25,24 @@ public final class Experiment {
         }
     }
 
+    /** One training step of a trial: returns its loss. */
+    @FunctionalInterface
+    public interface Step {
+        double run(int index);
+    }
+
+    /** Runs {@code steps} steps, timing each: the usual body of a trial. */
+    public static Outcome timed(int steps, Step step) {
+        double[] millis = new double[steps];
+        double loss = Double.NaN;
+        for (int i = 0; i < steps; i++) {
+            long start = System.nanoTime();
+            loss = step.run(i);
+            millis[i] = (System.nanoTime() - start) / 1e6;
+        }
+        return new Outcome(millis, loss);
+    }
+
     /**
      * Measures {@code trial}: lets stray arrays settle first, then runs it with a meter bound to
      * this thread. Whatever the trial creates (model included) counts in the measurement.

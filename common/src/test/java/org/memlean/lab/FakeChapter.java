@@ -42,18 +42,12 @@ public final class FakeChapter implements Chapter {
     private static Experiment.Outcome train(int steps, boolean adam) {
         Rng.seed(1);
         ReversalTask task = new ReversalTask(4, 3);
-        double[] millis = new double[steps];
-        double loss = 0;
         try (Gpt model = new Gpt(GptConfig.defaults())) {
             var optimizer = adam ? new AdamW(model.parameters(), 1e-3) : new Sgd(model.parameters(), 0.1, 0, 0);
-            for (int i = 0; i < steps; i++) {
-                long t0 = System.nanoTime();
-                loss = Training.step(model, optimizer, task, 8);
-                millis[i] = (System.nanoTime() - t0) / 1e6;
-            }
+            Experiment.Outcome outcome = Experiment.timed(steps, i -> Training.step(model, optimizer, task, 8));
             optimizer.close();
+            return outcome;
         }
-        return new Experiment.Outcome(millis, loss);
     }
 
     @SuppressWarnings("unused")

@@ -116,18 +116,13 @@ public final class GradientAccumulationChapter implements Chapter {
     static Experiment.Outcome train(GptConfig config, Setup s, int n) {
         Rng.seed(17);
         ReversalTask task = new ReversalTask(s.digits(), 23);
-        double[] millis = new double[s.steps()];
-        double loss = 0;
         try (Gpt model = new Gpt(config)) {
             AdamW optimizer = new AdamW(model.parameters(), 3e-3, 0.9, 0.99, 1e-8, 0.0);
-            for (int i = 0; i < s.steps(); i++) {
-                long start = System.nanoTime();
-                loss = n == 1 ? Training.step(model, optimizer, task, s.batch())
-                        : GradientAccumulation.step(model, optimizer, () -> task.next(s.batch() / n), n);
-                millis[i] = (System.nanoTime() - start) / 1e6;
-            }
+            Experiment.Outcome outcome = Experiment.timed(s.steps(), i -> n == 1
+                    ? Training.step(model, optimizer, task, s.batch())
+                    : GradientAccumulation.step(model, optimizer, () -> task.next(s.batch() / n), n));
             optimizer.close();
+            return outcome;
         }
-        return new Experiment.Outcome(millis, loss);
     }
 }

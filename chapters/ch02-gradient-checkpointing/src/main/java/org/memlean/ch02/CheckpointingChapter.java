@@ -77,19 +77,13 @@ public final class CheckpointingChapter implements Chapter {
     static Experiment.Outcome train(Setup s, Policy policy) {
         Rng.seed(29);
         ReversalTask task = new ReversalTask(s.digits(), 31);
-        double[] millis = new double[s.steps()];
-        double loss = 0;
         try (Gpt model = new Gpt(config(s.layers()))) {
             apply(model, policy);
             AdamW optimizer = new AdamW(model.parameters(), 1e-3);
-            for (int i = 0; i < s.steps(); i++) {
-                long start = System.nanoTime();
-                loss = Training.step(model, optimizer, task, s.batch());
-                millis[i] = (System.nanoTime() - start) / 1e6;
-            }
+            Experiment.Outcome outcome = Experiment.timed(s.steps(), i -> Training.step(model, optimizer, task, s.batch()));
             optimizer.close();
+            return outcome;
         }
-        return new Experiment.Outcome(millis, loss);
     }
 
     /** One row of the depth sweep: the highest ACTIVATION reading and the peak of one step. */

@@ -71,7 +71,7 @@ public final class MixedPrecisionChapter implements Chapter {
         Rng.seed(41);
         ReversalTask task = new ReversalTask(s.digits(), 43);
         double[] losses = new double[s.steps()];
-        double[] millis = new double[s.steps()];
+        Experiment.Outcome outcome;
         MixedPrecision.LossScaler scaler = new MixedPrecision.LossScaler();
         GptConfig config = GptConfig.defaults().withDataType(mode == Mode.MASTER_WEIGHTS ? DataType.HALF : DataType.FLOAT);
         Map<Category, Long> max;
@@ -80,20 +80,16 @@ public final class MixedPrecisionChapter implements Chapter {
             AdamW adam = mode == Mode.MASTER_WEIGHTS ? null : new AdamW(model.parameters(), 3e-3, 0.9, 0.999, 1e-8, 0.0);
             MixedPrecision.MasterWeights masters = mode == Mode.MASTER_WEIGHTS
                     ? new MixedPrecision.MasterWeights(model.parameters(), 3e-3) : null;
-            for (int i = 0; i < s.steps(); i++) {
-                long start = System.nanoTime();
-                losses[i] = switch (mode) {
-                    case FLOAT32 -> Training.step(model, adam, task, s.batch());
-                    case AUTOCAST -> MixedPrecision.autocastStep(model, adam, scaler, () -> task.next(s.batch()), DataType.HALF);
-                    case MASTER_WEIGHTS -> MixedPrecision.masterWeightsStep(model, masters, scaler, () -> task.next(s.batch()));
-                };
-                millis[i] = (System.nanoTime() - start) / 1e6;
-            }
+            outcome = Experiment.timed(s.steps(), i -> losses[i] = switch (mode) {
+                case FLOAT32 -> Training.step(model, adam, task, s.batch());
+                case AUTOCAST -> MixedPrecision.autocastStep(model, adam, scaler, () -> task.next(s.batch()), DataType.HALF);
+                case MASTER_WEIGHTS -> MixedPrecision.masterWeightsStep(model, masters, scaler, () -> task.next(s.batch()));
+            });
             max = new EnumMap<>(meter.maxByCategory());
             if (adam != null) adam.close();
             if (masters != null) masters.close();
         }
-        return new Run(losses, new Experiment.Outcome(millis, losses[losses.length - 1]), max, scaler);
+        return new Run(losses, outcome, max, scaler);
     }
 
     /** Runs {@link #train} under a meter of its own, on a settled device (for tests and notebooks). */
