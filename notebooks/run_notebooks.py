@@ -32,9 +32,11 @@ def run(path: Path) -> tuple[bool, str]:
         nb = nbformat.read(path, as_version=4)
         client = NotebookClient(nb, kernel_name=KERNEL, timeout=CELL_TIMEOUT, startup_timeout=START_TIMEOUT,
                                 resources={"metadata": {"path": str(HERE)}})
+        started = False
         try:
             t0 = time.time()
             with client.setup_kernel():
+                started = True
                 trace(f"  kernel up in {time.time() - t0:.1f} s")
                 for index, cell in enumerate(nb.cells):
                     t1 = time.time()
@@ -47,6 +49,10 @@ def run(path: Path) -> tuple[bool, str]:
             first = str(e).strip().splitlines()
             return False, "cell failed: " + (first[-1] if first else type(e).__name__)
         except (RuntimeError, TimeoutError, DeadKernelError) as e:
+            if started:
+                # the kernel was up and died under a cell: that is the notebook's failure, not a hung start
+                nbformat.write(nb, OUT / path.name)
+                return False, f"the kernel died: {type(e).__name__}: {str(e).strip().splitlines()[-1] if str(e).strip() else ''}"
             # the kernel did not start (or died while starting): try a fresh one
             last_error = f"{type(e).__name__}: {e}"
             print(f"  kernel start {attempt}/{START_ATTEMPTS} failed ({last_error.splitlines()[0]}); retrying",
