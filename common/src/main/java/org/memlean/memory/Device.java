@@ -43,19 +43,22 @@ public final class Device {
      * before a measurement starts, never inside one: the framework itself closes what it makes.
      */
     public static long settle() {
-        long previous = -1;
-        long now = allocatedBytes();
-        for (int round = 0; round < 20 && now != previous; round++) {
+        // the collector may free arrays in more than one round (finalisation, then ND4J's deallocator
+        // thread): wait for three equal readings in a row, at most about three seconds
+        long previous = allocatedBytes();
+        int stable = 0;
+        for (int round = 0; round < 100 && stable < 3; round++) {
             System.gc();
             try {
-                Thread.sleep(round < 2 ? 5 : 50);
+                Thread.sleep(round < 3 ? 5 : 30);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
             }
+            long now = allocatedBytes();
+            stable = now == previous ? stable + 1 : 0;
             previous = now;
-            now = allocatedBytes();
         }
-        return now;
+        return previous;
     }
 }
