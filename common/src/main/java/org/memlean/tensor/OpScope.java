@@ -46,13 +46,6 @@ public final class OpScope implements AutoCloseable {
         return s.array();
     }
 
-    /** A zeroed scratch buffer, freed when the op ends. */
-    public INDArray tempZeros(DataType dataType, long... shape) {
-        Storage s = Memory.zeros(dataType, shape, Category.TEMPORARY, op + ":scratch");
-        temporaries.add(s);
-        return s.array();
-    }
-
     /**
      * The buffer to write a result into, in the compute dtype of {@code storage}; {@link #result}
      * turns it into a tensor stored as {@code storage} (with no copy when the two agree).
