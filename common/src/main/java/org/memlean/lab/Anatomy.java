@@ -150,15 +150,12 @@ public final class Anatomy {
 
     /** The analytic model of the ledger at the end of forward (see the class comment). */
     public static Map<Category, Long> predictEndOfForward(GptConfig config, long b, long t, long n) {
-        long c = config.channels();
         long p = config.parameterCount();
-        long perBlock = 16 * b * t * c + b * config.heads() * t * t + 4 * b * t;
-        long activations = config.layers() * perBlock + (b * t * c + 2 * b * t) + b * t * c + b * n * config.vocabSize();
         Map<Category, Long> m = new EnumMap<>(Category.class);
         m.put(Category.PARAMETER, 4 * p);
         m.put(Category.GRADIENT, 0L);
         m.put(Category.OPTIMIZER_STATE, 8 * p);
-        m.put(Category.ACTIVATION, 4 * activations);
+        m.put(Category.ACTIVATION, config.savedActivationBytes(b, t, n));
         m.put(Category.TEMPORARY, 4L);
         m.put(Category.INPUT, 4 * (b * t + b * n + t));
         return m;

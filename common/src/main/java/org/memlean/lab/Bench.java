@@ -41,8 +41,8 @@ public final class Bench {
      */
     public static Setup setup(boolean quick) {
         return quick
-                ? new Setup(new GptConfig(11, 32, 2, 4, 128, 0.0, DataType.FLOAT), 8, 16, 2, 5)
-                : new Setup(new GptConfig(11, 64, 4, 8, 256, 0.0, DataType.FLOAT), 16, 32, 2, 7);
+                ? new Setup(GptConfig.defaults().withBlockSize(32).withLayers(2).withHeads(4).withChannels(128), 8, 16, 2, 5)
+                : new Setup(GptConfig.defaults().withBlockSize(64).withLayers(4).withHeads(8).withChannels(256), 16, 32, 2, 7);
     }
 
     /** Model FLOPs of one training step: 6·P·tokens (forward 2, backward 4) plus attention, 12·L·B·T²·C. */
@@ -144,7 +144,9 @@ public final class Bench {
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("chapter", c.number());
                 row.put("stepMillis", r.techniqueRun().stepMillis());
-                row.put("timeRatio", r.timeRatio());
+                row.put("timeRatio", r.timeRatio().median());
+                row.put("timeRatioLow", r.timeRatio().low());
+                row.put("timeRatioHigh", r.timeRatio().high());
                 techniques.add(row);
             }
         }
@@ -171,7 +173,7 @@ public final class Bench {
     public static long minimumBytes(Setup s) {
         GptConfig c = s.config();
         long t = 2L * s.digits();
-        long activations = Anatomy.predictEndOfForward(c, s.batch(), t, s.digits()).get(Category.ACTIVATION);
+        long activations = c.savedActivationBytes(s.batch(), t, s.digits());
         long largest = 4L * Math.max(s.batch() * t * 4L * c.channels(),
                 Math.max((long) s.batch() * c.heads() * t * t, s.batch() * t * (long) c.vocabSize()));
         return 16L * c.parameterCount() + activations + largest;

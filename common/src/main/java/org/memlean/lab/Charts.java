@@ -1,15 +1,27 @@
 package org.memlean.lab;
 
 import java.awt.Color;
+import java.awt.Font;
+import java.awt.FontMetrics;
 import java.awt.Graphics2D;
+import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import javax.imageio.ImageIO;
+import org.knowm.xchart.AnnotationLine;
+import org.knowm.xchart.AnnotationText;
 import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
@@ -20,7 +32,10 @@ import org.memlean.memory.MemoryEvent;
 
 /**
  * Charts of what the meter recorded, drawn with XChart into images (no browser, no network):
- * memory over a step stacked by category, and two such charts side by side.
+ * memory over a run stacked by category, every arm of a report side by side, curves and bars.
+ * Legends sit outside the plotted data; the x-axis of a memory chart marks the phases of each
+ * step (F forward, B backward, O optimizer) instead of raw event numbers; {@link #captioned} puts a
+ * one-line caption under an image, saying what to look at.
  */
 public final class Charts {
     static {
@@ -28,26 +43,49 @@ public final class Charts {
     }
 
     /** One colour per category, the same in every chart. */
-    private static final Color[] COLORS = {
+    private static final Color[] CATEGORY_COLORS = {
             new Color(0x4C72B0), new Color(0xDD8452), new Color(0x55A868),
             new Color(0xC44E52), new Color(0x8172B3), new Color(0x937860)};
 
+    /** Colours for series (arms, optimizers …), cycled when there are more series than colours. */
+    private static final Color[] SERIES_COLORS = {
+            new Color(0x1F77B4), new Color(0xFF7F0E), new Color(0x2CA02C), new Color(0xD62728), new Color(0x9467BD),
+            new Color(0x8C564B), new Color(0xE377C2), new Color(0x7F7F7F), new Color(0xBCBD22), new Color(0x17BECF)};
+
+    /** The phase marks a memory chart labels, and their letters. */
+    private static final Map<String, String> PHASES = Map.of("forward", "F", "backward", "B", "optimizer", "O",
+            "micro-batch", "μ", "recompute", "R");
+
     private Charts() {}
+
+    static Color seriesColor(int index) {
+        return SERIES_COLORS[Math.floorMod(index, SERIES_COLORS.length)];
+    }
+
+    private static void style(Styler styler) {
+        styler.setChartBackgroundColor(Color.WHITE);
+        styler.setLegendPosition(Styler.LegendPosition.OutsideS);
+        styler.setLegendLayout(Styler.LegendLayout.Horizontal);
+        styler.setLegendBorderColor(Color.WHITE);
+        styler.setChartTitleBoxVisible(false);
+    }
 
     /**
      * Live bytes (MiB) over the events of a measurement, stacked by category: each band is one
-     * category, the top edge is the ledger total (which equals the backend counter).
+     * category, the top edge is the ledger total (which equals the backend counter). Phase marks
+     * on the timeline become dashed vertical lines labelled F (forward), B (backward), O (optimizer).
      */
     public static XYChart memoryOverStep(String title, List<MemoryEvent> timeline, double maxMebibytes) {
-        XYChart chart = new XYChartBuilder().width(620).height(380).title(title)
-                .xAxisTitle("event (allocation or release)").yAxisTitle("MiB live").build();
+        XYChart chart = new XYChartBuilder().width(560).height(360).title(title)
+                .xAxisTitle("events of the run (F forward, B backward, O optimizer)").yAxisTitle("MiB live").build();
+        style(chart.getStyler());
         chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Area);
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
-        chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setPlotGridLinesVisible(false);
         chart.getStyler().setMarkerSize(0);
+        chart.getStyler().setXAxisTicksVisible(false);
         chart.getStyler().setYAxisMin(0.0);
-        if (maxMebibytes > 0) chart.getStyler().setYAxisMax(maxMebibytes * 1.05);
+        double top = maxMebibytes > 0 ? maxMebibytes * 1.12 : 1;
+        chart.getStyler().setYAxisMax(top);
         int n = Math.max(1, timeline.size());
         double[] x = new double[n];
         for (int i = 0; i < n; i++) x[i] = i;
@@ -62,34 +100,101 @@ public final class Charts {
             }
         }
         for (int k = categories.length - 1; k >= 0; k--) {
-            XYSeries s = chart.addSeries(categories[k].name().toLowerCase().replace('_', ' '), x, cumulative[k]);
+            XYSeries s = chart.addSeries(categories[k].name().toLowerCase(Locale.ROOT).replace('_', ' '), x, cumulative[k]);
             s.setMarker(SeriesMarkers.NONE);
-            s.setFillColor(COLORS[k]);
-            s.setLineColor(COLORS[k].darker());
+            s.setFillColor(CATEGORY_COLORS[k]);
+            s.setLineColor(CATEGORY_COLORS[k].darker());
+        }
+        List<double[]> marks = new ArrayList<>();
+        List<String> letters = new ArrayList<>();
+        for (int i = 0; i < timeline.size(); i++) {
+            MemoryEvent e = timeline.get(i);
+            String letter = e.kind() == MemoryEvent.Kind.MARK ? PHASES.get(e.label()) : null;
+            if (letter != null) {
+                marks.add(new double[] {i});
+                letters.add(letter);
+            }
+        }
+        if (marks.size() <= 48) {   // more would be a smear: then the bands alone tell the story
+            for (int i = 0; i < marks.size(); i++) {
+                chart.addAnnotation(new AnnotationLine(marks.get(i)[0], true, false));
+                chart.addAnnotation(new AnnotationText(letters.get(i), marks.get(i)[0], top * 0.95, false));
+            }
         }
         return chart;
     }
 
-    /** Baseline and technique, side by side on the same scale. */
-    public static BufferedImage sideBySide(Report report) {
-        double max = Math.max(report.baseline().peakBytes(), report.techniqueRun().peakBytes()) / 1048576.0;
-        BufferedImage left = BitmapEncoder.getBufferedImage(memoryOverStep(report.baseline().name(),
-                report.baseline().timeline(), max));
-        BufferedImage right = BitmapEncoder.getBufferedImage(memoryOverStep(report.techniqueRun().name(),
-                report.techniqueRun().timeline(), max));
-        BufferedImage both = new BufferedImage(left.getWidth() + right.getWidth(), Math.max(left.getHeight(),
-                right.getHeight()), BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = both.createGraphics();
+    /** Every arm of a report, on the same scale, in a grid (three across), with a caption. */
+    public static BufferedImage arms(Report report) {
+        double max = report.arms().stream().mapToLong(Measurement::peakBytes).max().orElse(0) / 1048576.0;
+        List<BufferedImage> images = new ArrayList<>();
+        for (Measurement m : report.arms()) {
+            images.add(image(memoryOverStep(m.name() + " — peak " + org.memlean.memory.Bytes.format(m.peakBytes()),
+                    m.timeline(), max)));
+        }
+        return captioned(grid(images, 3), "Memory over each arm's run, stacked by category, same scale: compare the "
+                + "height of the red band (activations) and the peak of each.");
+    }
+
+    /** Images laid out left to right, {@code across} to a row. */
+    public static BufferedImage grid(List<BufferedImage> images, int across) {
+        if (images.isEmpty()) throw new IllegalArgumentException("no images to lay out");
+        int cols = Math.min(across, images.size());
+        int rows = (images.size() + cols - 1) / cols;
+        int w = images.stream().mapToInt(BufferedImage::getWidth).max().orElse(1);
+        int h = images.stream().mapToInt(BufferedImage::getHeight).max().orElse(1);
+        BufferedImage out = new BufferedImage(cols * w, rows * h, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
         g.setColor(Color.WHITE);
-        g.fillRect(0, 0, both.getWidth(), both.getHeight());
-        g.drawImage(left, 0, 0, null);
-        g.drawImage(right, left.getWidth(), 0, null);
+        g.fillRect(0, 0, out.getWidth(), out.getHeight());
+        for (int i = 0; i < images.size(); i++) g.drawImage(images.get(i), (i % cols) * w, (i / cols) * h, null);
         g.dispose();
-        return both;
+        return out;
+    }
+
+    /** The image with a one-line caption (wrapped if long) under it. */
+    public static BufferedImage captioned(BufferedImage image, String caption) {
+        Font font = new Font(Font.SANS_SERIF, Font.PLAIN, 14);
+        BufferedImage probe = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
+        Graphics2D pg = probe.createGraphics();
+        FontMetrics fm = pg.getFontMetrics(font);
+        List<String> lines = wrap(caption, fm, image.getWidth() - 24);
+        pg.dispose();
+        int lineHeight = fm.getHeight();
+        BufferedImage out = new BufferedImage(image.getWidth(), image.getHeight() + lines.size() * lineHeight + 14,
+                BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, out.getWidth(), out.getHeight());
+        g.drawImage(image, 0, 0, null);
+        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        g.setColor(new Color(0x333333));
+        g.setFont(font);
+        for (int i = 0; i < lines.size(); i++) {
+            g.drawString(lines.get(i), 12, image.getHeight() + 4 + fm.getAscent() + i * lineHeight);
+        }
+        g.dispose();
+        return out;
+    }
+
+    private static List<String> wrap(String text, FontMetrics fm, int width) {
+        List<String> lines = new ArrayList<>();
+        StringBuilder line = new StringBuilder();
+        for (String word : text.split(" ")) {
+            String next = line.length() == 0 ? word : line + " " + word;
+            if (fm.stringWidth(next) > width && line.length() > 0) {
+                lines.add(line.toString());
+                line = new StringBuilder(word);
+            } else {
+                line = new StringBuilder(next);
+            }
+        }
+        if (line.length() > 0) lines.add(line.toString());
+        return lines;
     }
 
     /** One line per named series (for loss curves), x = step 1, 2, …. */
-    public static XYChart lines(String title, String yTitle, java.util.Map<String, double[]> series) {
+    public static XYChart lines(String title, String yTitle, Map<String, double[]> series) {
         int n = series.values().stream().mapToInt(v -> v.length).max().orElse(0);
         double[] x = new double[n];
         for (int i = 0; i < n; i++) x[i] = i + 1;
@@ -97,55 +202,60 @@ public final class Charts {
     }
 
     /** One line per named series over shared x values, with markers if asked (for sweeps). */
-    public static XYChart curves(String title, String xTitle, String yTitle, double[] x,
-                                 java.util.Map<String, double[]> series, boolean markers) {
-        XYChart chart = new XYChartBuilder().width(620).height(360).title(title).xAxisTitle(xTitle)
+    public static XYChart curves(String title, String xTitle, String yTitle, double[] x, Map<String, double[]> series,
+                                 boolean markers) {
+        XYChart chart = new XYChartBuilder().width(640).height(380).title(title).xAxisTitle(xTitle)
                 .yAxisTitle(yTitle).build();
-        chart.getStyler().setChartBackgroundColor(Color.WHITE);
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+        style(chart.getStyler());
         chart.getStyler().setYAxisMin(0.0);
         int k = 0;
-        for (java.util.Map.Entry<String, double[]> e : series.entrySet()) {
-            XYSeries s = chart.addSeries(e.getKey(), java.util.Arrays.copyOf(x, e.getValue().length), e.getValue());
+        for (Map.Entry<String, double[]> e : series.entrySet()) {
+            XYSeries s = chart.addSeries(e.getKey(), Arrays.copyOf(x, e.getValue().length), e.getValue());
             if (!markers) s.setMarker(SeriesMarkers.NONE);
-            s.setLineColor(COLORS[k]);
-            s.setMarkerColor(COLORS[k++ % COLORS.length]);
+            s.setLineColor(seriesColor(k));
+            s.setMarkerColor(seriesColor(k));
+            k++;
         }
         return chart;
     }
 
     /** Bytes per category (MiB) for several named runs, as grouped bars. */
-    public static org.knowm.xchart.CategoryChart categoryBars(String title,
-                                                               java.util.Map<String, java.util.Map<Category, Long>> runs) {
-        org.knowm.xchart.CategoryChart chart = new org.knowm.xchart.CategoryChartBuilder().width(720).height(360)
-                .title(title).yAxisTitle("MiB").build();
-        chart.getStyler().setChartBackgroundColor(Color.WHITE);
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
-        List<String> names = java.util.Arrays.stream(Category.values())
-                .map(c -> c.name().toLowerCase().replace('_', ' ')).toList();
+    public static CategoryChart categoryBars(String title, Map<String, Map<Category, Long>> runs) {
+        CategoryChart chart = new CategoryChartBuilder().width(720).height(380).title(title).yAxisTitle("MiB").build();
+        style(chart.getStyler());
+        List<String> names = Arrays.stream(Category.values())
+                .map(c -> c.name().toLowerCase(Locale.ROOT).replace('_', ' ')).toList();
         int k = 0;
-        for (java.util.Map.Entry<String, java.util.Map<Category, Long>> run : runs.entrySet()) {
-            chart.addSeries(run.getKey(), names, java.util.Arrays.stream(Category.values())
-                    .map(c -> run.getValue().get(c) / 1048576.0).toList()).setFillColor(COLORS[k++ % COLORS.length]);
+        for (Map.Entry<String, Map<Category, Long>> run : runs.entrySet()) {
+            chart.addSeries(run.getKey(), names, Arrays.stream(Category.values())
+                    .map(c -> run.getValue().getOrDefault(c, 0L) / 1048576.0).toList()).setFillColor(seriesColor(k++));
         }
         return chart;
     }
 
     /** Measured beside predicted bytes per category (MiB), as grouped bars. */
-    public static org.knowm.xchart.CategoryChart measuredVsPredicted(String title,
-                                                                      java.util.Map<Category, Long> measured,
-                                                                      java.util.Map<Category, Long> predicted) {
-        java.util.Map<String, java.util.Map<Category, Long>> runs = new java.util.LinkedHashMap<>();
+    public static CategoryChart measuredVsPredicted(String title, Map<Category, Long> measured,
+                                                    Map<Category, Long> predicted) {
+        Map<String, Map<Category, Long>> runs = new LinkedHashMap<>();
         runs.put("measured", measured);
         runs.put("predicted", predicted);
         return categoryBars(title, runs);
+    }
+
+    /** Named values as bars (one series): step times, bytes per parameter. */
+    public static CategoryChart bars(String title, String yTitle, Map<String, Double> values) {
+        CategoryChart chart = new CategoryChartBuilder().width(720).height(380).title(title).yAxisTitle(yTitle).build();
+        style(chart.getStyler());
+        chart.getStyler().setLegendVisible(false);
+        chart.addSeries(yTitle, new ArrayList<>(values.keySet()), new ArrayList<>(values.values()))
+                .setFillColor(seriesColor(0));
+        return chart;
     }
 
     /** The image of any XChart chart. */
     public static BufferedImage image(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart) {
         return BitmapEncoder.getBufferedImage(chart);
     }
-
 
     /** PNG bytes of an image. */
     public static byte[] png(BufferedImage image) {

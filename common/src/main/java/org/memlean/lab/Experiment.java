@@ -1,58 +1,144 @@
 package org.memlean.lab;
 
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 import org.memlean.memory.Device;
 import org.memlean.memory.MemoryMeter;
+import org.memlean.memory.Work;
 
-/** Runs a trial under a fresh meter and turns what it measured into a {@link Measurement}. */
+/**
+ * Runs a chapter's arms and measures them honestly.
+ *
+ * <p><b>Memory</b> (exact, deterministic): each arm runs its training steps once under a fresh meter
+ * on a settled device — model construction included — and reports the backend's peak, the ledger
+ * by category at that peak, the losses and the timeline. <b>Work</b> (counted, not timed): the last
+ * step's matmul FLOPs, kernels and allocations. <b>Time</b> (noisy, so repeated): every arm is
+ * opened again, warmed up, and then timed one step at a time in interleaved rounds — A, B, C, then
+ * B, C, A, … — so each arm sees the same machine; each arm reports its median and quartiles, and
+ * ratios are taken round by round ({@link Ratio}).
+ */
 public final class Experiment {
     private Experiment() {}
 
-    /** The body of one arm: runs its training steps and returns the per-step times and the last loss. */
-    @FunctionalInterface
-    public interface Trial {
-        Outcome run();
-    }
+    /** Interleaved timing rounds (each arm timed once a round): at least 5. */
+    public static final int ROUNDS = 5;
+    /** Untimed steps per arm before the rounds. */
+    public static final int WARM_UP = 2;
 
-    /** Per-step wall times in milliseconds and the last step's loss. */
-    public record Outcome(double[] stepMillis, double finalLoss) {
-        public double medianStepMillis() {
-            double[] sorted = stepMillis.clone();
-            Arrays.sort(sorted);
-            if (sorted.length == 0) return 0;
-            int mid = sorted.length / 2;
-            return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-        }
-    }
-
-    /** One training step of a trial: returns its loss. */
+    /** One training step of an arm; returns its loss. */
     @FunctionalInterface
     public interface Step {
         double run(int index);
     }
 
-    /** Runs {@code steps} steps, timing each: the usual body of a trial. */
-    public static Outcome timed(int steps, Step step) {
-        double[] millis = new double[steps];
-        double loss = Double.NaN;
-        for (int i = 0; i < steps; i++) {
-            long start = System.nanoTime();
-            loss = step.run(i);
-            millis[i] = (System.nanoTime() - start) / 1e6;
+    /** An arm ready to step: its model, optimizer and data, closed when the arm is done. */
+    public interface Session extends AutoCloseable {
+        double step(int index);
+
+        @Override
+        void close();
+
+        /** A session of {@code step} that closes {@code resources} in the order given. */
+        static Session of(Step step, AutoCloseable... resources) {
+            return new Session() {
+                @Override
+                public double step(int index) {
+                    return step.run(index);
+                }
+
+                @Override
+                public void close() {
+                    RuntimeException failure = null;
+                    for (AutoCloseable r : resources) {
+                        try {
+                            r.close();
+                        } catch (Exception e) {
+                            if (failure == null) failure = e instanceof RuntimeException re ? re : new RuntimeException(e);
+                        }
+                    }
+                    if (failure != null) throw failure;
+                }
+            };
         }
-        return new Outcome(millis, loss);
+    }
+
+    /** An arm: a name, and how to open it afresh (build the model, the optimizer, the data). */
+    public record Arm(String name, Supplier<Session> open) {}
+
+    public static Arm arm(String name, Supplier<Session> open) {
+        return new Arm(name, open);
     }
 
     /**
-     * Measures {@code trial}: lets stray arrays settle first, then runs it with a meter bound to
-     * this thread. Whatever the trial creates (model included) counts in the measurement.
+     * Measures every arm — memory and work from one run of {@code steps} steps each, time from
+     * {@link #ROUNDS} interleaved rounds after {@link #WARM_UP} steps — and reports them.
+     *
+     * @param headline the index of the chapter's headline technique among {@code arms} (the baseline is 0)
      */
-    public static Measurement measure(String name, Trial trial) {
-        Device.settle();
-        try (MemoryMeter meter = MemoryMeter.start(name)) {
-            Outcome outcome = trial.run();
-            return new Measurement(name, meter.peakBytes(), meter.peakByCategory(), outcome.medianStepMillis(),
-                    outcome.finalLoss(), meter.timeline());
+    public static Report report(Chapter chapter, List<Arm> arms, int steps, int headline, Map<String, Long> predicted) {
+        return new Report(chapter.number(), chapter.title(), chapter.technique(), measureAll(arms, steps), headline,
+                predicted);
+    }
+
+    /** Memory, work and interleaved time of every arm, in the arms' order. */
+    public static List<Measurement> measureAll(List<Arm> arms, int steps) {
+        if (steps < 1) throw new IllegalArgumentException("an experiment needs at least one step, got " + steps);
+        List<Run> runs = new ArrayList<>();
+        for (Arm arm : arms) runs.add(measureMemory(arm, steps));
+        List<double[]> times = time(arms, steps);
+        List<Measurement> out = new ArrayList<>();
+        for (int a = 0; a < arms.size(); a++) {
+            Run r = runs.get(a);
+            out.add(new Measurement(arms.get(a).name(), r.peakBytes, r.peakByCategory, new Timing(times.get(a)), r.work,
+                    r.losses, r.meter.timeline()));
         }
+        return out;
+    }
+
+    private record Run(long peakBytes, Map<org.memlean.memory.Category, Long> peakByCategory, StepWork work,
+                       double[] losses, MemoryMeter meter) {}
+
+    private static Run measureMemory(Arm arm, int steps) {
+        Device.settle();
+        double[] losses = new double[steps];
+        StepWork last = null;
+        try (MemoryMeter meter = MemoryMeter.start(arm.name())) {
+            try (Session session = arm.open().get()) {
+                for (int i = 0; i < steps; i++) {
+                    try (Work work = Work.count()) {
+                        losses[i] = session.step(i);
+                        last = new StepWork(work.matmulFlops(), work.kernels(), work.allocations());
+                    }
+                }
+            }
+            return new Run(meter.peakBytes(), meter.peakByCategory(), last, losses, meter);
+        }
+    }
+
+    /** Step times per arm: warm-up, then rounds in rotating order. */
+    private static List<double[]> time(List<Arm> arms, int steps) {
+        int n = arms.size();
+        List<Session> sessions = new ArrayList<>();
+        List<double[]> times = new ArrayList<>();
+        try {
+            for (Arm arm : arms) {
+                sessions.add(arm.open().get());
+                times.add(new double[ROUNDS]);
+            }
+            for (int w = 0; w < WARM_UP; w++) for (Session s : sessions) s.step(steps + w);
+            for (int round = 0; round < ROUNDS; round++) {
+                for (int k = 0; k < n; k++) {
+                    int a = (round + k) % n;
+                    long start = System.nanoTime();
+                    sessions.get(a).step(steps + WARM_UP + round);
+                    times.get(a)[round] = (System.nanoTime() - start) / 1e6;
+                }
+            }
+        } finally {
+            for (Session s : sessions) s.close();
+        }
+        return times;
     }
 }

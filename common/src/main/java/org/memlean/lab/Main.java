@@ -74,7 +74,29 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    @Command(name = "run", description = "Run one chapter's experiment: baseline and technique, measured.")
+    /** The compute-thread option every measuring command takes. */
+    static final class ThreadsOption {
+        @Option(names = "--threads", paramLabel = "N",
+                description = "Compute threads for ND4J's kernels and its BLAS (default: the launcher's OMP_NUM_THREADS, "
+                        + "else the core count).")
+        Integer threads;
+
+        /** Applies --threads (if given) and returns the kernels' thread count in force. */
+        int apply() {
+            if (threads != null) {
+                if (threads < 1) throw new UsageError("--threads must be at least 1, got " + threads);
+                int inForce = Device.setComputeThreads(threads);
+                if (inForce != threads) {
+                    System.err.println("memlean: ND4J's kernel pool started with " + inForce + " threads and cannot "
+                            + "change in a running JVM; start it with OMP_NUM_THREADS=" + threads
+                            + " (./memlean does that for --threads)");
+                }
+            }
+            return Device.computeThreads();
+        }
+    }
+
+    @Command(name = "run", description = "Run one chapter's experiment: every arm, measured.")
     static final class Run implements Callable<Integer> {
         @Parameters(paramLabel = "CHAPTER", description = "ch01 … ch10")
         String chapter;
@@ -86,20 +108,24 @@ public final class Main implements Callable<Integer> {
         boolean json;
 
         @Option(names = "--chart", paramLabel = "PNG",
-                description = "Also write memory over the run, baseline beside technique, to this PNG file.")
+                description = "Also write memory over the run, every arm side by side, to this PNG file.")
         java.nio.file.Path chart;
+
+        @CommandLine.Mixin
+        ThreadsOption threadsOption = new ThreadsOption();
 
         @Override
         public Integer call() throws java.io.IOException {
             Chapter c = Chapters.find(chapter).orElseThrow(() -> new UsageError("unknown chapter '" + chapter
                     + "'; installed: " + (Chapters.all().isEmpty() ? "none yet"
                     : String.join(", ", Chapters.all().stream().map(Chapter::id).toList()))));
+            int threads = threadsOption.apply();
             Report r = c.run(quick ? Size.QUICK : Size.DEFAULT);
-            if (json) System.out.println(Json.write(reportJson(r)));
-            else printReport(r);
+            if (json) System.out.println(Json.write(reportJson(r, threads)));
+            else System.out.print(reportText(r, threads));
             if (chart != null) {
                 if (chart.getParent() != null) java.nio.file.Files.createDirectories(chart.getParent());
-                java.nio.file.Files.write(chart, Charts.png(Charts.sideBySide(r)));
+                java.nio.file.Files.write(chart, Charts.png(Charts.arms(r)));
             }
             return 0;
         }
@@ -114,19 +140,23 @@ public final class Main implements Callable<Integer> {
                 description = "Where to write the HTML report (default ${DEFAULT-VALUE}).")
         java.nio.file.Path reportPath;
 
+        @CommandLine.Mixin
+        ThreadsOption threadsOption = new ThreadsOption();
+
         @Override
         public Integer call() throws java.io.IOException {
+            int threads = threadsOption.apply();
             List<Chapter> chapters = Chapters.all();
-            System.out.println("memlean tour on the " + Device.backendName() + " backend");
+            System.out.println("memlean tour on the " + Device.backendName() + " backend, " + threads
+                    + (threads == 1 ? " compute thread" : " compute threads") + ", size " + (quick ? "quick" : "default"));
             if (chapters.isEmpty()) {
                 System.out.println("No chapters are installed yet; nothing to tour. Try ./memlean anatomy.");
                 return 0;
             }
-            System.out.printf("%-5s %-42s %12s %12s %8s %9s%n", "", "technique", "baseline peak", "technique", "saving",
-                    "time");
-            int i = 0;
+            TextTable table = new TextTable("", "technique", "baseline peak", "technique", "saving", "time", "work");
             List<Report> reports = new java.util.ArrayList<>();
-            int failed = 0;
+            List<String> failures = new java.util.ArrayList<>();
+            int i = 0;
             long start = System.nanoTime();
             for (Chapter c : chapters) {
                 i++;
@@ -137,19 +167,22 @@ public final class Main implements Callable<Integer> {
                     r = c.run(quick ? Size.QUICK : Size.DEFAULT);
                 } catch (RuntimeException e) {
                     // one chapter failing never stops the tour; it is reported and the exit code says so
-                    System.out.printf("%-5s %-42s failed: %s%n", c.id(), c.technique(), e.getMessage());
-                    failed++;
+                    failures.add(c.id() + "  " + c.technique() + "  failed: " + e.getMessage());
                     continue;
                 }
                 reports.add(r);
-                System.out.printf(Locale.ROOT, "%-5s %-42s %12s %12s %7.1f%% %8.2f×%n", c.id(), c.technique(),
-                        Bytes.format(r.baseline().peakBytes()), Bytes.format(r.techniqueRun().peakBytes()),
-                        100 * r.saving(), r.timeRatio());
+                table.row(c.id(), c.technique(), Bytes.format(r.baseline().peakBytes()),
+                        Bytes.format(r.techniqueRun().peakBytes()), String.format(Locale.ROOT, "%.1f%%", 100 * r.saving()),
+                        r.timeRatio().format(), String.format(Locale.ROOT, "%.2f×", r.workRatio()));
             }
-            HtmlReport.write(reportPath, reports, quick ? "quick" : "default");
+            System.out.print(table);
+            for (String f : failures) System.out.println(f);
+            System.out.println("time: median step over the baseline's, ± half the interquartile range of " + Experiment.ROUNDS
+                    + " interleaved rounds; work: counted matmul FLOPs (or kernels) over the baseline's.");
+            HtmlReport.write(reportPath, reports, quick ? "quick" : "default", threads);
             System.out.println("Report with a chart per chapter: " + reportPath.toAbsolutePath());
-            if (failed > 0) System.err.println("memlean: " + failed + " of " + chapters.size() + " chapters failed");
-            return failed == 0 ? 0 : 1;
+            if (!failures.isEmpty()) System.err.println("memlean: " + failures.size() + " of " + chapters.size() + " chapters failed");
+            return failures.isEmpty() ? 0 : 1;
         }
     }
 
@@ -247,37 +280,69 @@ public final class Main implements Callable<Integer> {
         return out;
     }
 
-    static Map<String, Object> measurementJson(Measurement m) {
+    static Map<String, Object> measurementJson(Measurement m, Report r) {
         Map<String, Object> out = new LinkedHashMap<>();
+        out.put("name", m.name());
         out.put("peakBytes", m.peakBytes());
         out.put("peakByCategory", names(m.peakByCategory()));
         out.put("stepMillis", m.stepMillis());
+        out.put("stepMillisLow", m.timing().low());
+        out.put("stepMillisHigh", m.timing().high());
+        Ratio ratio = r.timeRatio(m);
+        out.put("timeRatio", Map.of("median", ratio.median(), "low", ratio.low(), "high", ratio.high(),
+                "withinNoise", ratio.withinNoise()));
+        out.put("workPerStep", m.work().matmulFlops());
+        out.put("workUnit", "matmul FLOPs");
+        out.put("kernelsPerStep", m.work().kernels());
+        out.put("allocationsPerStep", m.work().allocations());
         out.put("finalLoss", m.finalLoss());
         return out;
     }
 
-    static Map<String, Object> reportJson(Report r) {
+    static Map<String, Object> reportJson(Report r, int threads) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("chapter", r.chapter());
         out.put("title", r.title());
-        out.put("baseline", measurementJson(r.baseline()));
-        out.put("technique", measurementJson(r.techniqueRun()));
+        out.put("threads", threads);
+        out.put("baseline", measurementJson(r.baseline(), r));
+        out.put("technique", measurementJson(r.techniqueRun(), r));
         out.put("predicted", r.predicted());
+        List<Object> arms = new java.util.ArrayList<>();
+        for (Measurement m : r.arms()) arms.add(measurementJson(m, r));
+        out.put("arms", arms);
         return out;
     }
 
-    static void printReport(Report r) {
-        System.out.printf("Chapter %d: %s%n", r.chapter(), r.title());
-        for (Measurement m : List.of(r.baseline(), r.techniqueRun())) {
-            System.out.printf(Locale.ROOT, "  %-28s peak %12s  step %8.1f ms  loss %.4f%n", m.name(),
-                    Bytes.format(m.peakBytes()), m.stepMillis(), m.finalLoss());
-            for (Category c : Category.values()) {
-                if (m.peakByCategory().get(c) != 0) {
-                    System.out.printf("      %-16s %12s%n", c, Bytes.format(m.peakByCategory().get(c)));
-                }
-            }
+    /** A chapter's report as text: one row per arm, then the formula's predictions. */
+    static String reportText(Report r, int threads) {
+        StringBuilder sb = new StringBuilder(String.format("Chapter %d: %s (%d %s)%n", r.chapter(), r.title(), threads,
+                threads == 1 ? "thread" : "threads"));
+        TextTable t = new TextTable("arm", "peak", "saving", "step (median)", "time", "work", "final loss");
+        for (Measurement m : r.arms()) {
+            t.row(m.name() + (m == r.techniqueRun() ? " *" : ""), Bytes.format(m.peakBytes()),
+                    String.format(Locale.ROOT, "%.1f%%", 100 * r.saving(m)),
+                    String.format(Locale.ROOT, "%.1f ms", m.stepMillis()), r.timeRatio(m).format(),
+                    String.format(Locale.ROOT, "%.2f×", m.work().ratioTo(r.baseline().work())),
+                    String.format(Locale.ROOT, "%.4f", m.finalLoss()));
         }
-        System.out.printf(Locale.ROOT, "  saving %.1f%% of the peak, time ×%.2f%n", 100 * r.saving(), r.timeRatio());
-        r.predicted().forEach((k, v) -> System.out.printf("  predicted %-24s %12s%n", k, Bytes.format(v)));
+        sb.append(t);
+        sb.append("* the chapter's headline technique. Peak by category at each arm's peak:\n");
+        TextTable c = new TextTable(header(r));
+        for (Category cat : Category.values()) {
+            Object[] row = new Object[r.arms().size() + 1];
+            row[0] = cat.name();
+            for (int i = 0; i < r.arms().size(); i++) row[i + 1] = Bytes.format(r.arms().get(i).peakByCategory().get(cat));
+            c.row(row);
+        }
+        sb.append(c);
+        r.predicted().forEach((k, v) -> sb.append(String.format("predicted %-40s %12s%n", k, Bytes.format(v))));
+        return sb.toString();
+    }
+
+    private static String[] header(Report r) {
+        String[] h = new String[r.arms().size() + 1];
+        h[0] = "category";
+        for (int i = 0; i < r.arms().size(); i++) h[i + 1] = r.arms().get(i).name();
+        return h;
     }
 }

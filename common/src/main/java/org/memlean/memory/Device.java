@@ -32,6 +32,25 @@ public final class Device {
         Nd4j.getEnvironment().setDeviceLimit(id(), bytes);
     }
 
+    /**
+     * Sets how many threads ND4J's BLAS and its op dispatch use, and returns the kernels' thread
+     * count in force. libnd4j sizes its kernel thread pool once, at start, from
+     * {@code OMP_NUM_THREADS} (or the core count) and ignores later requests, so the launcher sets
+     * that variable from {@code --threads}; called in a running JVM this can only lower the BLAS.
+     */
+    public static int setComputeThreads(int threads) {
+        if (threads < 1) throw new IllegalArgumentException("threads must be ≥ 1, got " + threads);
+        Nd4j.getEnvironment().setMaxThreads(threads);
+        Nd4j.getEnvironment().setMaxMasterThreads(threads);
+        Nd4j.factory().blas().setMaxThreads(threads);
+        return computeThreads();
+    }
+
+    /** The threads libnd4j's kernels use (its pool's size, fixed at start). */
+    public static int computeThreads() {
+        return Nd4j.getEnvironment().maxThreads();
+    }
+
     /** A short name of the backend, for reports: "CPU" or "CUDA". */
     public static String backendName() {
         return Nd4j.getEnvironment().isCPU() ? "CPU" : "CUDA";

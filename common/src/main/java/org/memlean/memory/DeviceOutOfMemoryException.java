@@ -13,27 +13,34 @@ public final class DeviceOutOfMemoryException extends RuntimeException {
     private final long requestedBytes;
     private final long budgetBytes;
     private final long inUseBytes;
+    private final String device;
     private final Map<Category, Long> inUseByCategory;
 
     DeviceOutOfMemoryException(long requestedBytes, DataType dataType, long[] shape, Category category, String label,
-                               long budgetBytes, long inUseBytes, Map<Category, Long> inUseByCategory, Throwable cause) {
-        super(message(requestedBytes, dataType, shape, category, label, budgetBytes, inUseBytes, inUseByCategory), cause);
+                               String device, long budgetBytes, long inUseBytes, Map<Category, Long> inUseByCategory,
+                               Throwable cause) {
+        super(message(requestedBytes, dataType, shape, category, label, device, budgetBytes, inUseBytes,
+                inUseByCategory), cause);
         this.requestedBytes = requestedBytes;
         this.budgetBytes = budgetBytes;
         this.inUseBytes = inUseBytes;
+        this.device = device;
         this.inUseByCategory = Map.copyOf(inUseByCategory);
     }
 
     private static String message(long requested, DataType dataType, long[] shape, Category category, String label,
-                                  long budget, long inUse, Map<Category, Long> byCategory) {
-        StringBuilder sb = new StringBuilder("Device out of memory. Tried to allocate ")
-                .append(Bytes.format(requested));
-        if (dataType != null) sb.append(" (").append(dataType).append(' ').append(Arrays.toString(shape));
-        else sb.append(" (");
-        sb.append(", ").append(category);
+                                  String device, long budget, long inUse, Map<Category, Long> byCategory) {
+        StringBuilder sb = new StringBuilder(device == null ? "Device out of memory. "
+                : "Device of " + device + " out of memory. ");
+        if (dataType == null) {
+            sb.append("An op needed native scratch memory of a size it does not report (").append(category);
+        } else {
+            sb.append("Tried to allocate ").append(Bytes.format(requested)).append(" (").append(dataType).append(' ')
+                    .append(Arrays.toString(shape)).append(", ").append(category);
+        }
         if (label != null) sb.append(", for '").append(label).append('\'');
-        sb.append("). Device budget ").append(Bytes.format(budget)).append("; ")
-                .append(Bytes.format(inUse)).append(" already in use (");
+        sb.append("). ").append(device == null ? "Device budget " : "Budget of " + device + " ")
+                .append(Bytes.format(budget)).append("; ").append(Bytes.format(inUse)).append(" already in use (");
         boolean first = true;
         for (Map.Entry<Category, Long> e : byCategory.entrySet()) {
             if (e.getValue() == 0) continue;
@@ -56,6 +63,11 @@ public final class DeviceOutOfMemoryException extends RuntimeException {
 
     public long inUseBytes() {
         return inUseBytes;
+    }
+
+    /** The simulated device whose budget was passed ("'rank 2'"), or null for the process-wide budget. */
+    public String device() {
+        return device;
     }
 
     public Map<Category, Long> inUseByCategory() {

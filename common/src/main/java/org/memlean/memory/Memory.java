@@ -7,10 +7,17 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The one place the framework allocates native memory. Each buffer is checked against the device
- * budget, counted in the meter of the calling thread, and given to the innermost scope unless its
- * category is kept across steps.
+ * budget and the calling thread's meter budget, counted in that meter, and given to the innermost
+ * scope unless its category is kept across steps.
+ *
+ * <p>Every native allocation and release the framework makes happens under {@link #LOCK}, with its
+ * ledger entry, so that at any event the backend counter equals the sum of every meter's ledger —
+ * also when several simulated ranks allocate at once.
  */
 public final class Memory {
+    /** Held across each native allocation or release and its ledger entry. */
+    public static final Object LOCK = new Object();
+
     private Memory() {}
 
     /** An uninitialised buffer (every element will be written before it is read). */
@@ -69,40 +76,56 @@ public final class Memory {
     }
 
     /**
-     * Counts an array made by {@code make}: budget check first, then allocation, then the ledger.
-     * The backend's own refusal (the budget reached by something the check could not see) becomes
-     * the same exception.
+     * Counts an array made by {@code make}: budget checks first, then allocation and the ledger
+     * entry together. The backend's own refusal (the budget reached by something the check could
+     * not see) becomes the same exception.
      */
     public static Storage track(DataType dataType, long[] shape, Category category, String label,
                                 Supplier<INDArray> make) {
         long bytes = Storage.bytesOf(dataType, shape);
-        DeviceBudget budget = DeviceBudget.active();
-        if (budget != null && budget.wouldExceed(bytes)) {
-            throw outOfMemory(bytes, dataType, shape, category, label, null);
+        checkBudgets(bytes, dataType, shape, category, label);
+        synchronized (LOCK) {
+            INDArray array;
+            try {
+                array = make.get();
+            } catch (RuntimeException e) {
+                if (isBackendOutOfMemory(e)) throw outOfMemory(bytes, dataType, shape, category, label, e);
+                throw e;
+            }
+            return register(array, bytes, category, label);
         }
-        INDArray array;
-        try {
-            array = make.get();
-        } catch (RuntimeException e) {
-            if (isBackendOutOfMemory(e)) throw outOfMemory(bytes, dataType, shape, category, label, e);
-            throw e;
-        }
-        return register(array, bytes, category, label);
     }
 
-    /** Counts an array that ND4J already made (whose bytes the backend has already counted). */
-    public static Storage register(INDArray array, long bytes, Category category, String label) {
+    /**
+     * Fails with the course's out-of-memory error if {@code bytes} more would pass the device budget
+     * or the calling thread's meter budget. Nothing is allocated.
+     */
+    public static void checkBudgets(long bytes, DataType dataType, long[] shape, Category category, String label) {
         MemoryMeter meter = MemoryMeter.current();
-        Storage storage = new Storage(array, bytes, category, meter, label);
-        meter.recordAllocate(storage);
-        Trace trace = Trace.active();
-        if (trace != null) trace.allocated(storage, array.dataType(), array.shape());
-        if (category.keptAcrossSteps()) Construction.record(storage);
-        if (!category.keptAcrossSteps()) {
-            Scope scope = Scope.current();
-            if (scope != null) scope.adopt(storage);
+        DeviceBudget budget = DeviceBudget.active();
+        if (meter.wouldExceedBudget(bytes) || budget != null && budget.wouldExceed(bytes)) {
+            throw outOfMemory(bytes, dataType, shape, category, label, null);
         }
-        return storage;
+    }
+
+    /**
+     * Counts an array that ND4J already made (whose bytes the backend has already counted). Call
+     * under {@link #LOCK}, in the same hold as the allocation, so no reading falls between them.
+     */
+    public static Storage register(INDArray array, long bytes, Category category, String label) {
+        synchronized (LOCK) {
+            MemoryMeter meter = MemoryMeter.current();
+            Storage storage = new Storage(array, bytes, category, meter, label);
+            meter.recordAllocate(storage);
+            Listeners.allocated(storage);
+            if (category.keptAcrossSteps()) {
+                Construction.record(storage);
+            } else {
+                Scope scope = Scope.current();
+                if (scope != null) scope.adopt(storage);
+            }
+            return storage;
+        }
     }
 
     /** Whether an exception from ND4J is its refusal of an allocation past the device limit. */
@@ -117,15 +140,25 @@ public final class Memory {
         return false;
     }
 
-    /** Builds the course's out-of-memory error for a refused request, and notes it on the timeline. */
+    /**
+     * Builds the course's out-of-memory error for a refused request, and notes it on the timeline.
+     * The binding limit is named: the calling thread's meter budget (a simulated rank's "GPU") if
+     * that is what the request passes, else the process-wide device budget.
+     *
+     * @param dataType null when the request is native scratch memory of unknown size
+     */
     public static DeviceOutOfMemoryException outOfMemory(long bytes, DataType dataType, long[] shape, Category category,
                                                          String label, Throwable cause) {
         MemoryMeter meter = MemoryMeter.current();
         meter.recordOutOfMemory(category, bytes, label);
         DeviceBudget budget = DeviceBudget.active();
+        if (meter.budgetBytes() > 0 && (budget == null || meter.wouldExceedBudget(bytes))) {
+            return new DeviceOutOfMemoryException(bytes, dataType, shape, category, label, "'" + meter.name() + "'",
+                    meter.budgetBytes(), meter.liveBytes(), meter.liveByCategory(), cause);
+        }
         long budgetBytes = budget == null ? Device.limitBytes() : budget.budgetBytes();
         long inUse = budget == null ? Device.allocatedBytes() : budget.inUseBytes();
-        return new DeviceOutOfMemoryException(bytes, dataType, shape, category, label, budgetBytes, inUse,
+        return new DeviceOutOfMemoryException(bytes, dataType, shape, category, label, null, budgetBytes, inUse,
                 meter.liveByCategory(), cause);
     }
 }

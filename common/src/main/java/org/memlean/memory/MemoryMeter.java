@@ -9,9 +9,11 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Deque;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The memory meter: a ledger of every buffer the framework allocates and frees, by category, read
@@ -21,15 +23,24 @@ import java.util.Map;
  * thread allocates meanwhile are counted in it, and their release is counted in it whichever
  * thread releases them. Threads with no meter bound count into {@link #global()}. Several meters
  * can run at once on different threads (one per simulated ZeRO rank); each keeps its own ledger
- * and peak, and the live ledgers of all of them add up to the process-wide backend counter.
+ * and peak, and the ledgers of all of them add up to the process-wide backend counter (every
+ * allocation and release happens under {@link Memory#LOCK} with its ledger entry).
  *
- * <p>Two peaks are kept: {@link #peakBytes()} from the backend counter (the measured peak; exact
- * when this meter is the only one allocating) and {@link #ledgerPeakBytes()} from the ledger (the
- * per-meter figure when several meters share the device). A test proves they reconcile.
+ * <p>Two peaks are kept: the backend counter's (exact while this meter's thread is the only one
+ * with a meter open) and the ledger's. {@link #peakBytes()} reports the backend's when it can and
+ * the meter's own ledger peak once another thread has had a meter open during this one's events —
+ * the backend counter is process-wide and would mix in the other ranks' bytes.
+ *
+ * <p>A meter can carry a budget of its own ({@link #limit(long)}): a simulated rank's "GPU of N
+ * MiB", enforced against this meter's ledger alone.
  */
 public final class MemoryMeter implements AutoCloseable {
     private static final ThreadLocal<Deque<MemoryMeter>> BOUND = ThreadLocal.withInitial(ArrayDeque::new);
     private static final List<MemoryMeter> OPEN = Collections.synchronizedList(new ArrayList<>());
+    private static final Map<Thread, Integer> THREADS_WITH_METERS = new HashMap<>();
+    private static volatile int threadsWithMeters;
+    private static final AtomicLong TOTAL_LIVE = new AtomicLong();
+    private static volatile ProcessCheck processCheck;
     private static final MemoryMeter GLOBAL = new MemoryMeter("global", false, null);
 
     private final String name;
@@ -45,8 +56,10 @@ public final class MemoryMeter implements AutoCloseable {
     private long backendPeak;
     private long[] atBackendPeak = new long[Category.values().length];
     private long maxDiscrepancy;
+    private boolean concurrent;
     private long sequence;
     private long allocations;
+    private volatile long budgetBytes;
     private final List<MemoryEvent> timeline = new ArrayList<>();
     private boolean closed;
 
@@ -64,10 +77,16 @@ public final class MemoryMeter implements AutoCloseable {
 
     /** Starts a meter and binds it to the calling thread; without a timeline it keeps only totals. */
     public static MemoryMeter start(String name, boolean keepTimeline) {
-        MemoryMeter meter = new MemoryMeter(name, keepTimeline, Thread.currentThread());
-        BOUND.get().push(meter);
-        OPEN.add(meter);
-        return meter;
+        synchronized (Memory.LOCK) {
+            MemoryMeter meter = new MemoryMeter(name, keepTimeline, Thread.currentThread());
+            BOUND.get().push(meter);
+            OPEN.add(meter);
+            synchronized (THREADS_WITH_METERS) {
+                THREADS_WITH_METERS.merge(meter.owner, 1, Integer::sum);
+                threadsWithMeters = THREADS_WITH_METERS.size();
+            }
+            return meter;
+        }
     }
 
     /** The meter bound to the calling thread, or the global one. */
@@ -92,6 +111,32 @@ public final class MemoryMeter implements AutoCloseable {
 
     public String name() {
         return name;
+    }
+
+    /**
+     * Gives this meter a budget of its own: a "device of {@code bytes}" for the buffers counted in
+     * it, enforced against its ledger (0 removes it). A request past it fails with the course's
+     * out-of-memory error naming this meter.
+     */
+    public MemoryMeter limit(long bytes) {
+        if (bytes < 0) throw new IllegalArgumentException("a meter budget must be ≥ 0 bytes, got " + bytes);
+        if (bytes > 0 && liveBytes() > bytes) {
+            throw new IllegalArgumentException("a budget of " + Bytes.format(bytes) + " for '" + name + "' is smaller "
+                    + "than the " + Bytes.format(liveBytes()) + " it already holds");
+        }
+        budgetBytes = bytes;
+        return this;
+    }
+
+    /** This meter's own budget in bytes, 0 when it has none. */
+    public long budgetBytes() {
+        return budgetBytes;
+    }
+
+    /** Whether {@code bytes} more would pass this meter's own budget. */
+    synchronized boolean wouldExceedBudget(long bytes) {
+        long budget = budgetBytes;
+        return budget > 0 && ledgerLive + bytes > budget;
     }
 
     synchronized void recordAllocate(Storage storage) {
@@ -124,11 +169,14 @@ public final class MemoryMeter implements AutoCloseable {
     private void add(Category category, long bytes) {
         live[category.ordinal()] += bytes;
         ledgerLive += bytes;
+        TOTAL_LIVE.addAndGet(bytes);
         maxByCategory[category.ordinal()] = Math.max(maxByCategory[category.ordinal()], live[category.ordinal()]);
     }
 
     private void event(MemoryEvent.Kind kind, Category category, long bytes, String label) {
-        long backendLive = Device.allocatedBytes() - backendStart;
+        long backendNow = Device.allocatedBytes();
+        long backendLive = backendNow - backendStart;
+        if (threadsWithMeters > 1 && owner != null) concurrent = true;   // another thread meters too
         if (ledgerLive > ledgerPeak) {
             ledgerPeak = ledgerLive;
             atLedgerPeak = live.clone();
@@ -137,7 +185,9 @@ public final class MemoryMeter implements AutoCloseable {
             backendPeak = backendLive;
             atBackendPeak = live.clone();
         }
-        maxDiscrepancy = Math.max(maxDiscrepancy, Math.abs(backendLive - ledgerLive));
+        if (!concurrent) maxDiscrepancy = Math.max(maxDiscrepancy, Math.abs(backendLive - ledgerLive));
+        ProcessCheck check = processCheck;
+        if (check != null) check.observe(backendNow - TOTAL_LIVE.get());
         if (keepTimeline) {
             timeline.add(new MemoryEvent(sequence, System.nanoTime() - startNanos, kind, category, bytes, label,
                     live.clone(), ledgerLive, backendLive));
@@ -165,9 +215,13 @@ public final class MemoryMeter implements AutoCloseable {
         return Device.allocatedBytes() - backendStart;
     }
 
-    /** The highest backend reading (above the start) seen at any event: the measured peak. */
+    /**
+     * The measured peak: the highest backend reading (above the start) seen at any event while this
+     * meter's thread was the only one metering; this meter's own ledger peak once another thread
+     * metered concurrently (see the class comment).
+     */
     public synchronized long peakBytes() {
-        return backendPeak;
+        return concurrent ? ledgerPeak : backendPeak;
     }
 
     /** The highest ledger total seen at any event. */
@@ -175,9 +229,14 @@ public final class MemoryMeter implements AutoCloseable {
         return ledgerPeak;
     }
 
-    /** The ledger by category at the moment of the measured (backend) peak. */
+    /** Whether another thread had a meter open during this meter's events (peaks are then the ledger's). */
+    public synchronized boolean isConcurrent() {
+        return concurrent;
+    }
+
+    /** The ledger by category at the moment of the measured peak. */
     public synchronized Map<Category, Long> peakByCategory() {
-        return toMap(backendPeak >= ledgerPeak ? atBackendPeak : atLedgerPeak);
+        return toMap(concurrent || ledgerPeak > backendPeak ? atLedgerPeak : atBackendPeak);
     }
 
     /** Each category's own highest live bytes (they need not peak together). */
@@ -190,7 +249,10 @@ public final class MemoryMeter implements AutoCloseable {
         return toMap(live);
     }
 
-    /** The largest |backend − ledger| seen at any event; 0 when the two reconcile to the byte. */
+    /**
+     * The largest |backend − ledger| seen at any event while this meter metered alone; 0 when the
+     * two reconcile to the byte. (With concurrent meters, see {@link #checkProcess()}.)
+     */
     public synchronized long maxDiscrepancyBytes() {
         return maxDiscrepancy;
     }
@@ -198,6 +260,52 @@ public final class MemoryMeter implements AutoCloseable {
     /** Number of buffers allocated under this meter. */
     public synchronized long allocationCount() {
         return allocations;
+    }
+
+    /**
+     * Starts checking, at every event of every meter, that the backend counter equals the sum of all
+     * ledgers (plus what was untracked when the check began). One check at a time.
+     */
+    public static ProcessCheck checkProcess() {
+        synchronized (Memory.LOCK) {
+            if (processCheck != null) throw new IllegalStateException("a process check is already running");
+            ProcessCheck check = new ProcessCheck(Device.allocatedBytes() - TOTAL_LIVE.get());
+            processCheck = check;
+            return check;
+        }
+    }
+
+    /** The reconciliation of all meters together with the process-wide backend counter. */
+    public static final class ProcessCheck implements AutoCloseable {
+        private final long untrackedAtStart;
+        private long maxDeviation;
+        private long events;
+
+        private ProcessCheck(long untrackedAtStart) {
+            this.untrackedAtStart = untrackedAtStart;
+        }
+
+        private synchronized void observe(long untracked) {
+            events++;
+            maxDeviation = Math.max(maxDeviation, Math.abs(untracked - untrackedAtStart));
+        }
+
+        /** The largest |backend − Σ ledgers| change seen at any event; 0 when everything reconciles. */
+        public synchronized long maxDeviationBytes() {
+            return maxDeviation;
+        }
+
+        /** Events observed. */
+        public synchronized long events() {
+            return events;
+        }
+
+        @Override
+        public void close() {
+            synchronized (Memory.LOCK) {
+                if (processCheck == this) processCheck = null;
+            }
+        }
     }
 
     /** The events so far (empty for a meter started without a timeline). */
@@ -268,10 +376,16 @@ public final class MemoryMeter implements AutoCloseable {
     /** Unbinds the meter from its thread. Its figures stay readable; releases still count in it. */
     @Override
     public void close() {
-        if (closed) return;
-        closed = true;
-        OPEN.remove(this);
-        if (Thread.currentThread() == owner) BOUND.get().remove(this);
+        synchronized (Memory.LOCK) {
+            if (closed) return;
+            closed = true;
+            OPEN.remove(this);
+            if (Thread.currentThread() == owner) BOUND.get().remove(this);
+            synchronized (THREADS_WITH_METERS) {
+                THREADS_WITH_METERS.computeIfPresent(owner, (t, n) -> n == 1 ? null : n - 1);
+                threadsWithMeters = THREADS_WITH_METERS.size();
+            }
+        }
     }
 
     @Override

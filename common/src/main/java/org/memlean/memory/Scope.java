@@ -12,7 +12,8 @@ import java.util.Set;
  * A region of code whose step-owned buffers (activations, temporaries, inputs) are all released
  * when it closes — the idea of DJL's NDManager. Parameters, gradients and optimizer state are
  * kept: they belong to no scope. Scopes nest; a buffer joins the innermost open scope of the
- * thread that allocates it.
+ * thread that allocates it. A scope belongs to the thread that opened it; a buffer it owns may be
+ * released from another thread (a simulated rank), so its registry is guarded by a lock.
  *
  * <pre>{@code
  * try (Scope step = Scope.open()) {
@@ -45,17 +46,23 @@ public final class Scope implements AutoCloseable {
     }
 
     void adopt(Storage storage) {
-        owned.add(storage);
+        synchronized (owned) {
+            owned.add(storage);
+        }
         storage.attachTo(this);
     }
 
     void forget(Storage storage) {
-        owned.remove(storage);
+        synchronized (owned) {
+            owned.remove(storage);
+        }
     }
 
     /** Moves a buffer out of this scope into the enclosing one (or into no scope at all). */
     public void keep(Storage storage) {
-        if (!owned.remove(storage)) return;
+        synchronized (owned) {
+            if (!owned.remove(storage)) return;
+        }
         Deque<Scope> stack = OPEN.get();
         Scope parent = null;
         boolean seen = false;
@@ -67,12 +74,14 @@ public final class Scope implements AutoCloseable {
             if (s == this) seen = true;
         }
         storage.attachTo(parent);
-        if (parent != null) parent.owned.add(storage);
+        if (parent != null) parent.adopt(storage);
     }
 
     /** Buffers this scope still owns. */
     public int ownedCount() {
-        return owned.size();
+        synchronized (owned) {
+            return owned.size();
+        }
     }
 
     /** Frees every buffer the scope still owns, newest first. */
@@ -80,8 +89,11 @@ public final class Scope implements AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
-        List<Storage> toFree = new ArrayList<>(owned);
-        owned.clear();
+        List<Storage> toFree;
+        synchronized (owned) {
+            toFree = new ArrayList<>(owned);
+            owned.clear();
+        }
         for (int i = toFree.size() - 1; i >= 0; i--) {
             toFree.get(i).attachTo(null);
             toFree.get(i).free();

@@ -12,6 +12,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * on the buffer and each autograd Function that saved it is one hold. The buffer is closed, and
  * the backend's counter falls, when the last hold goes — or when the {@link Scope} it was
  * allocated in closes, whichever comes first. Never left to the garbage collector.
+ *
+ * <p>Thread safety: a storage is normally used by the thread that made it, but simulated ranks
+ * (chapter 7) read each other's buffers and may release them, so its counters are guarded by its
+ * own lock and its release by the process-wide allocation lock ({@link Memory#LOCK}).
  */
 public final class Storage {
     private final INDArray array;
@@ -23,7 +27,7 @@ public final class Storage {
     private int holds;
     private int saves;
     private int version;
-    private boolean freed;
+    private volatile boolean freed;
 
     Storage(INDArray array, long bytes, Category category, MemoryMeter meter, String label) {
         this.array = array;
@@ -46,7 +50,7 @@ public final class Storage {
         return bytes;
     }
 
-    public Category category() {
+    public synchronized Category category() {
         return category;
     }
 
@@ -54,76 +58,113 @@ public final class Storage {
         return label;
     }
 
+    /** The meter that counted this buffer (its release is counted there too, whichever thread frees it). */
+    public MemoryMeter meter() {
+        return meter;
+    }
+
     public boolean isFreed() {
         return freed;
     }
 
     /** Bumped by every in-place write; autograd compares it with the value at save time. */
-    public int version() {
+    public synchronized int version() {
         return version;
     }
 
-    public void bumpVersion() {
+    public synchronized void bumpVersion() {
         version++;
     }
 
+    /**
+     * Carries a version over from the buffer this one replaces (a ZeRO-3 parameter gathered again
+     * holds the same values as before, so what autograd saved is still valid).
+     */
+    public synchronized void continueVersion(int previous) {
+        version = previous;
+    }
+
     /** Holders now: tensor handles plus saves. */
-    public int holds() {
+    public synchronized int holds() {
         return holds;
     }
 
     /** Adds a holder (a tensor handle or a saving Function). */
-    public void hold() {
+    public synchronized void hold() {
         if (freed) array(); // throws the use-after-free error
         holds++;
     }
 
     /** Removes a holder; the last one frees the buffer. */
     public void unhold() {
-        if (freed) return;
-        holds--;
-        if (holds <= 0) free();
+        boolean last;
+        synchronized (this) {
+            if (freed) return;
+            holds--;
+            last = holds <= 0;
+        }
+        if (last) free();
     }
 
     /** An autograd Function saved it for backward: a step-owned buffer becomes ACTIVATION. */
     public void markSaved() {
-        hold();
-        saves++;
-        if (saves == 1 && category == Category.TEMPORARY) recategorize(Category.ACTIVATION);
+        boolean first;
+        synchronized (this) {
+            if (freed) array();
+            holds++;
+            saves++;
+            first = saves == 1 && category == Category.TEMPORARY;
+        }
+        if (first) recategorize(Category.ACTIVATION);
     }
 
     /** The Function's backward has run (or its graph was dropped): the save is released. */
     public void releaseSaved() {
-        if (freed) return;
-        saves--;
-        if (saves == 0 && category == Category.ACTIVATION) recategorize(Category.TEMPORARY);
+        boolean last;
+        synchronized (this) {
+            if (freed) return;
+            saves--;
+            last = saves == 0 && category == Category.ACTIVATION;
+        }
+        if (last) recategorize(Category.TEMPORARY);
         unhold();
     }
 
     /** Moves the buffer to another category; a kept category takes it out of its scope. */
     public void recategorize(Category to) {
-        if (to == category || freed) return;
-        Category from = category;
-        category = to;
-        meter.recordMove(this, from, to);
-        if (to.keptAcrossSteps() && scope != null) {
-            scope.forget(this);
-            scope = null;
+        Category from;
+        Scope leaving = null;
+        synchronized (this) {
+            if (to == category || freed) return;
+            from = category;
+            category = to;
+            if (to.keptAcrossSteps() && scope != null) {
+                leaving = scope;
+                scope = null;
+            }
         }
+        meter.recordMove(this, from, to);
+        if (leaving != null) leaving.forget(this);
     }
 
-    void attachTo(Scope scope) {
+    synchronized void attachTo(Scope scope) {
         this.scope = scope;
     }
 
     /** Closes the native buffer now, whoever still holds it. Idempotent. */
     public void free() {
-        if (freed) return;
-        freed = true;
-        Trace trace = Trace.active();
-        if (trace == null || !trace.released(this, array)) array.close();
-        meter.recordFree(this);
-        if (scope != null) scope.forget(this);
+        Scope owner;
+        synchronized (Memory.LOCK) {
+            synchronized (this) {
+                if (freed) return;
+                freed = true;
+                owner = scope;
+                scope = null;
+            }
+            if (!Listeners.releasing(this, array)) array.close();
+            meter.recordFree(this);
+        }
+        if (owner != null) owner.forget(this);
     }
 
     public String describe() {
@@ -131,10 +172,21 @@ public final class Storage {
                 + Arrays.toString(array.shape()) + " (" + category + ", " + Bytes.format(bytes) + ")";
     }
 
-    /** Bytes of an array of {@code dataType} and {@code shape}, as the backend counts them. */
+    /**
+     * Bytes of an array of {@code dataType} and {@code shape}, as the backend counts them. A shape
+     * whose size does not fit in a long is a clear error, not a wrapped-around negative number.
+     */
     public static long bytesOf(DataType dataType, long... shape) {
         long n = 1;
-        for (long d : shape) n *= d;
-        return n * dataType.width();
+        try {
+            for (long d : shape) {
+                if (d < 0) throw new IllegalArgumentException("negative size in shape " + Arrays.toString(shape));
+                n = Math.multiplyExact(n, d);
+            }
+            return Math.multiplyExact(n, (long) dataType.width());
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("a " + dataType + " array of shape " + Arrays.toString(shape)
+                    + " would need more than 2⁶³ bytes");
+        }
     }
 }

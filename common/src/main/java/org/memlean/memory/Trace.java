@@ -1,7 +1,9 @@
 package org.memlean.memory;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -13,50 +15,49 @@ import org.nd4j.linalg.factory.Nd4j;
  * kernel, every release — that can be replayed as plain ND4J: no autograd, no ledger, no scopes.
  * The difference in time between the framework and its replay is the framework's overhead.
  *
- * <p>While recording, released buffers are kept alive (the kernels' replays use them); they are
- * closed when the trace closes. Replayed allocations allocate and free buffers of the same sizes,
- * so the replay pays what a plain ND4J program pays for memory.
+ * <p>A {@link Listener}: while recording, released buffers are kept alive (the kernels' replays use
+ * them); they are closed when the trace closes. Replayed allocations allocate and free buffers of
+ * the same sizes, so the replay pays what a plain ND4J program pays for memory.
  */
-public final class Trace implements AutoCloseable {
-    private static final ThreadLocal<Trace> ACTIVE = new ThreadLocal<>();
-
+public final class Trace implements Listener, AutoCloseable {
     private final List<Runnable> calls = new ArrayList<>();
     private final List<String> names = new ArrayList<>();
     private final List<INDArray> deferred = new ArrayList<>();
     private final Map<Storage, Integer> slots = new IdentityHashMap<>();
+    private INDArray[] replaySlots;
     private int slotCount;
     private int kernels;
+    private boolean recording;
 
     private Trace() {}
 
     /** Starts recording the calling thread's ND4J calls. */
     public static Trace record() {
-        if (ACTIVE.get() != null) throw new IllegalStateException("a trace is already recording on this thread");
         Trace t = new Trace();
-        ACTIVE.set(t);
+        t.recording = true;
+        Listeners.add(t);
         return t;
-    }
-
-    /** The trace recording on this thread, or null. */
-    public static Trace active() {
-        return ACTIVE.get();
     }
 
     /** Stops recording (the trace stays replayable until closed). */
     public void stop() {
-        if (ACTIVE.get() == this) ACTIVE.remove();
+        if (!recording) return;
+        recording = false;
+        Listeners.remove(this);
     }
 
-    void allocated(Storage storage, DataType dataType, long[] shape) {
+    @Override
+    public void allocated(Storage storage) {
         int slot = slotCount++;
         slots.put(storage, slot);
-        long[] s = shape.clone();
-        calls.add(() -> replaySlots[slot] = Nd4j.createUninitialized(dataType, s));
+        DataType dataType = storage.array().dataType();
+        long[] shape = storage.array().shape();
+        calls.add(() -> replaySlots[slot] = Nd4j.createUninitialized(dataType, shape));
         names.add("allocate");
     }
 
-    /** Returns true if the trace keeps the buffer alive instead (it is closed with the trace). */
-    boolean released(Storage storage, INDArray array) {
+    @Override
+    public boolean releasing(Storage storage, INDArray array) {
         Integer slot = slots.remove(storage);
         if (slot != null) {
             calls.add(() -> {
@@ -66,11 +67,11 @@ public final class Trace implements AutoCloseable {
             names.add("free");
         }
         deferred.add(array);
-        return true;
+        return true;   // kept alive: the recorded kernels may read it when replayed
     }
 
-    /** Records a kernel call: the replay runs it again on the same arrays. */
-    public void kernel(String name, Runnable call) {
+    @Override
+    public void kernel(String name, long flops, Runnable call) {
         kernels++;
         calls.add(call);
         names.add(name);
@@ -79,25 +80,27 @@ public final class Trace implements AutoCloseable {
     /** Replays once, timing each call: milliseconds per call name, largest first. */
     public Map<String, Double> profile() {
         replaySlots = new INDArray[slotCount];
-        Map<String, Double> ms = new java.util.HashMap<>();
+        Map<String, Double> ms = new HashMap<>();
         for (int i = 0; i < calls.size(); i++) {
             long start = System.nanoTime();
             calls.get(i).run();
             ms.merge(names.get(i), (System.nanoTime() - start) / 1e6, Double::sum);
         }
-        for (INDArray a : replaySlots) if (a != null) a.close();
-        Map<String, Double> sorted = new java.util.LinkedHashMap<>();
+        closeReplaySlots();
+        Map<String, Double> sorted = new LinkedHashMap<>();
         ms.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed())
                 .forEach(e -> sorted.put(e.getKey(), e.getValue()));
         return sorted;
     }
 
-    private INDArray[] replaySlots;
-
     /** Runs the recorded calls once, as plain ND4J. */
     public void replay() {
         replaySlots = new INDArray[slotCount];
         for (Runnable call : calls) call.run();
+        closeReplaySlots();
+    }
+
+    private void closeReplaySlots() {
         for (INDArray a : replaySlots) if (a != null) a.close();
     }
 

@@ -1,7 +1,6 @@
 package org.memlean.nn;
 
 import org.memlean.tensor.Tensor;
-import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * The pre-norm transformer block of the source article: x = x + attn(norm1(x)); x = x + mlp(norm2(x)).
@@ -9,11 +8,11 @@ import org.nd4j.linalg.api.buffer.DataType;
  * block ({@code block.replaceChild("mlp", Checkpoint.wrap(block.children().get("mlp")))}).
  */
 public final class Block extends Module {
-    public Block(long channels, int heads, double dropout, DataType dataType) {
-        child("norm1", new LayerNorm(channels, dataType));
-        child("attn", new MultiHeadAttention(channels, heads, dropout, dataType));
-        child("norm2", new LayerNorm(channels, dataType));
-        child("mlp", new Mlp(channels, 4 * channels, dropout, dataType));
+    public Block(GptConfig config) {
+        child("norm1", new LayerNorm(config.channels(), config.dataType()));
+        child("attn", new MultiHeadAttention(config));
+        child("norm2", new LayerNorm(config.channels(), config.dataType()));
+        child("mlp", new Mlp(config));
     }
 
     @Override
@@ -30,9 +29,5 @@ public final class Block extends Module {
         m.release();
         x1.release();
         return x2;                                          // (B, T, C)
-    }
-
-    private Module part(String name) {
-        return children().get(name);
     }
 }

@@ -11,7 +11,6 @@ import org.memlean.tensor.Tensor;
  */
 public final class Gpt extends Module {
     private final GptConfig config;
-    private final List<Block> blocks = new ArrayList<>();
     private List<Module> stages;     // what forward runs between the embeddings and the final norm
 
     public Gpt(GptConfig config) {
@@ -21,10 +20,7 @@ public final class Gpt extends Module {
             child("tokens", new Embedding(config.vocabSize(), config.channels(), config.dataType()));
             child("positions", new Embedding(config.blockSize(), config.channels(), config.dataType()));
             child("dropout", new Dropout(config.dropout()));
-            for (int i = 0; i < config.layers(); i++) {
-                blocks.add(child("blocks." + i, new Block(config.channels(), config.heads(), config.dropout(),
-                        config.dataType())));
-            }
+            for (int i = 0; i < config.layers(); i++) child("blocks." + i, new Block(config));
             child("norm", new LayerNorm(config.channels(), config.dataType()));
             child("head", new Linear(config.channels(), config.vocabSize(), false, config.dataType()));
             construction.done();
@@ -38,13 +34,16 @@ public final class Gpt extends Module {
     /** The blocks, in order (a technique may replace one with {@link #replaceBlock}). */
     public List<Module> blocks() {
         List<Module> out = new ArrayList<>();
-        for (int i = 0; i < config.layers(); i++) out.add(children().get("blocks." + i));
+        for (int i = 0; i < config.layers(); i++) out.add(part("blocks." + i));
         return out;
     }
 
-    /** Replaces block {@code index} (for wrappers such as activation checkpointing). */
-    public void replaceBlock(int index, Module block) {
-        replaceChild("blocks." + index, block);
+    /** Replaces block {@code index} (for wrappers such as activation checkpointing); returns the one replaced. */
+    public Module replaceBlock(int index, Module block) {
+        if (index < 0 || index >= config.layers()) {
+            throw new IllegalArgumentException("block index " + index + " is out of range 0.." + (config.layers() - 1));
+        }
+        return replaceChild("blocks." + index, block);
     }
 
     /**
@@ -71,22 +70,22 @@ public final class Gpt extends Module {
         int[] positionIds = new int[(int) t];
         for (int i = 0; i < t; i++) positionIds[i] = i;
         Tensor positions = Tensor.ofInts(positionIds, t);                  // (T)
-        Tensor tok = children().get("tokens").forward(ids);                // (B, T, C)
-        Tensor pos = children().get("positions").forward(positions);       // (T, C)
+        Tensor tok = part("tokens").forward(ids);                // (B, T, C)
+        Tensor pos = part("positions").forward(positions);       // (T, C)
         positions.release();
         Tensor sum = tok.add(pos);                                         // (B, T, C)
         tok.release();
         pos.release();
-        Tensor x = children().get("dropout").forward(sum);
+        Tensor x = part("dropout").forward(sum);
         sum.release();
         for (Module stage : stages()) {
             Tensor next = stage.forward(x);
             x.release();
             x = next;
         }
-        Tensor normed = children().get("norm").forward(x);
+        Tensor normed = part("norm").forward(x);
         x.release();
-        Tensor logits = children().get("head").forward(normed);            // (B, T, V)
+        Tensor logits = part("head").forward(normed);            // (B, T, V)
         normed.release();
         return logits;
     }

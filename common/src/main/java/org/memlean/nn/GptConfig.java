@@ -3,7 +3,9 @@ package org.memlean.nn;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
- * The shape of a small GPT. The defaults learn the course's synthetic task in seconds on 2 cores.
+ * The shape of a small transformer. Build it by name from the defaults —
+ * {@code GptConfig.defaults().withLayers(16).withChannels(32)} — not positionally. The defaults
+ * learn the course's synthetic task in seconds on 2 cores.
  *
  * @param vocabSize V, number of token ids (default 11: ten digits and a separator)
  * @param blockSize longest sequence T the position table holds (default 16)
@@ -12,52 +14,97 @@ import org.nd4j.linalg.api.buffer.DataType;
  * @param channels C, the residual width (default 64; D = C / H = 16)
  * @param dropout dropout probability everywhere (default 0.0: deterministic steps)
  * @param dataType storage dtype of parameters (default FLOAT)
+ * @param causal whether attention sees only the past (default true: a GPT; false: a BERT-style encoder)
  */
 public record GptConfig(int vocabSize, int blockSize, int layers, int heads, int channels, double dropout,
-                        DataType dataType) {
+                        DataType dataType, boolean causal) {
     public GptConfig {
         if (vocabSize <= 0 || blockSize <= 0 || layers <= 0 || heads <= 0 || channels <= 0) {
-            throw new IllegalArgumentException("GptConfig sizes must be positive: " + vocabSize + ", " + blockSize
-                    + ", " + layers + ", " + heads + ", " + channels);
+            throw new IllegalArgumentException("GptConfig sizes must be positive: vocabSize " + vocabSize
+                    + ", blockSize " + blockSize + ", layers " + layers + ", heads " + heads + ", channels " + channels);
         }
         if (channels % heads != 0) {
             throw new IllegalArgumentException("channels " + channels + " must be a multiple of heads " + heads);
         }
+        if (dropout < 0 || dropout >= 1) throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
+        if (dataType == null) throw new IllegalArgumentException("dataType is required");
     }
 
     /** The course's default small GPT. */
     public static GptConfig defaults() {
-        return new GptConfig(11, 16, 2, 4, 64, 0.0, DataType.FLOAT);
+        return new GptConfig(11, 16, 2, 4, 64, 0.0, DataType.FLOAT, true);
     }
 
-    public GptConfig withLayers(int layers) {
-        return new GptConfig(vocabSize, blockSize, layers, heads, channels, dropout, dataType);
-    }
-
-    public GptConfig withChannels(int channels) {
-        return new GptConfig(vocabSize, blockSize, layers, heads, channels, dropout, dataType);
-    }
-
-    public GptConfig withDropout(double dropout) {
-        return new GptConfig(vocabSize, blockSize, layers, heads, channels, dropout, dataType);
-    }
-
-    public GptConfig withDataType(DataType dataType) {
-        return new GptConfig(vocabSize, blockSize, layers, heads, channels, dropout, dataType);
+    public GptConfig withVocabSize(int vocabSize) {
+        return new GptConfig(vocabSize, blockSize, layers, heads, channels, dropout, dataType, causal);
     }
 
     public GptConfig withBlockSize(int blockSize) {
-        return new GptConfig(vocabSize, blockSize, layers, heads, channels, dropout, dataType);
+        return new GptConfig(vocabSize, blockSize, layers, heads, channels, dropout, dataType, causal);
+    }
+
+    public GptConfig withLayers(int layers) {
+        return new GptConfig(vocabSize, blockSize, layers, heads, channels, dropout, dataType, causal);
+    }
+
+    public GptConfig withHeads(int heads) {
+        return new GptConfig(vocabSize, blockSize, layers, heads, channels, dropout, dataType, causal);
+    }
+
+    public GptConfig withChannels(int channels) {
+        return new GptConfig(vocabSize, blockSize, layers, heads, channels, dropout, dataType, causal);
+    }
+
+    public GptConfig withDropout(double dropout) {
+        return new GptConfig(vocabSize, blockSize, layers, heads, channels, dropout, dataType, causal);
+    }
+
+    public GptConfig withDataType(DataType dataType) {
+        return new GptConfig(vocabSize, blockSize, layers, heads, channels, dropout, dataType, causal);
+    }
+
+    public GptConfig withCausal(boolean causal) {
+        return new GptConfig(vocabSize, blockSize, layers, heads, channels, dropout, dataType, causal);
+    }
+
+    /** Parameters of one block: two layer norms, qkv, the attention projection, the MLP. */
+    public long blockParameterCount() {
+        long c = channels;
+        return 2 * (2 * c)                       // two layer norms
+                + (c * 3 * c + 3 * c)            // qkv
+                + (c * c + c)                    // attention projection
+                + (c * 4 * c + 4 * c)            // mlp fc
+                + (4 * c * c + c);               // mlp proj
     }
 
     /** Parameter count, by formula: embeddings + L blocks + final norm + head (no bias). */
     public long parameterCount() {
         long c = channels;
-        long block = 2 * (2 * c)                 // two layer norms
-                + (c * 3 * c + 3 * c)            // qkv
-                + (c * c + c)                    // attention projection
-                + (c * 4 * c + 4 * c)            // mlp fc
-                + (4 * c * c + c);               // mlp proj
-        return (long) vocabSize * c + (long) blockSize * c + layers * block + 2 * c + c * vocabSize;
+        return (long) vocabSize * c + (long) blockSize * c + layers * blockParameterCount() + 2 * c + c * vocabSize;
+    }
+
+    // ---- the activation memory model: the one place it is written (anatomy, chapters 1–3 use it) ----
+
+    /**
+     * Values one block saves for backward at batch B and length T (dropout off): 16·BTC — the two
+     * layer norms' inputs, the four linear layers' inputs, q, k and v, the GELU's input and output
+     * (4C wide each) — plus B·H·T² (the softmax output, which the next matmul shares) plus 4·BT (each
+     * layer norm's per-row mean and 1/std).
+     */
+    public long blockSavedValues(long b, long t) {
+        return 16 * b * t * channels + b * heads * t * t + 4 * b * t;
+    }
+
+    /**
+     * Values saved after the blocks: the final norm (BTC + 2·BT), the head's input (BTC) and the
+     * loss's log-probabilities (B·N·V for a loss over the last N positions).
+     */
+    public long headSavedValues(long b, long t, long n) {
+        return 2 * b * t * channels + 2 * b * t + b * n * vocabSize;
+    }
+
+    /** Bytes of activations saved at the end of forward, FLOAT (4 bytes a value), dropout off. */
+    public long savedActivationBytes(long b, long t, long n) {
+        return 4 * (layers * blockSavedValues(b, t) + headSavedValues(b, t, n));
     }
 }

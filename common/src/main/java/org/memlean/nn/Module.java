@@ -1,17 +1,32 @@
 package org.memlean.nn;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.memlean.tensor.Tensor;
 
 /**
- * A layer or model: named parameters, named child modules, a training/evaluation mode.
- * Parameters are PARAMETER memory, kept until {@link #close()}.
+ * A layer or model: named parameters, named buffers, named child modules, a training/evaluation
+ * mode. Parameters and buffers are PARAMETER memory, kept until {@link #close()}.
+ *
+ * <p>Two rules make model transforms safe:
+ * <ul>
+ *   <li>A composite reaches its parts through {@link #part(String)} at every forward, never through
+ *       fields, so {@link #replaceChild} really changes what runs (LoRA, ZeRO-3 and checkpointing
+ *       wrap parts of an unchanged model this way).</li>
+ *   <li>A tensor registered at several places — one block applied at L positions, as ALBERT shares
+ *       its layers — is one parameter: the named views return each tensor once, under the first
+ *       name it is reached by (PyTorch's {@code named_parameters(remove_duplicate=True)}), so the
+ *       count, the optimizer, parameter files and {@link #close()} all see it once.</li>
+ * </ul>
  */
 public abstract class Module implements AutoCloseable {
     private final Map<String, Tensor> parameters = new LinkedHashMap<>();
+    private final Map<String, Tensor> buffers = new LinkedHashMap<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
     private boolean training = true;
 
@@ -20,54 +35,106 @@ public abstract class Module implements AutoCloseable {
 
     /** Registers a parameter under {@code name}; returns it. */
     protected final Tensor parameter(String name, Tensor tensor) {
-        if (parameters.containsKey(name) || children.containsKey(name)) {
-            throw new IllegalArgumentException("a parameter or child named '" + name + "' already exists");
-        }
+        checkFree(name);
         parameters.put(name, tensor.named(name));
+        return tensor;
+    }
+
+    /**
+     * Registers a buffer: state the model keeps and saves but does not train (batch norm's running
+     * statistics). PARAMETER memory; not in {@link #parameters()} or the parameter count.
+     */
+    protected final Tensor buffer(String name, Tensor tensor) {
+        checkFree(name);
+        buffers.put(name, tensor.named(name));
         return tensor;
     }
 
     /** Registers a child module under {@code name}; returns it. */
     protected final <M extends Module> M child(String name, M module) {
-        if (parameters.containsKey(name) || children.containsKey(name)) {
-            throw new IllegalArgumentException("a parameter or child named '" + name + "' already exists");
-        }
+        checkFree(name);
+        if (module == null) throw new IllegalArgumentException("child '" + name + "' is null");
         children.put(name, module);
         return module;
     }
 
-    /** Replaces a registered child (how a technique wraps part of an unchanged model). */
-    public final <M extends Module> M replaceChild(String name, M module) {
-        if (!children.containsKey(name)) throw new IllegalArgumentException("no child named '" + name + "'");
-        children.put(name, module);
-        return module;
+    private void checkFree(String name) {
+        if (parameters.containsKey(name) || buffers.containsKey(name) || children.containsKey(name)) {
+            throw new IllegalArgumentException("a parameter, buffer or child named '" + name + "' already exists in "
+                    + getClass().getSimpleName());
+        }
+    }
+
+    /**
+     * Replaces a registered child — how a technique wraps part of an unchanged model — and returns
+     * the child it replaced (close it if nothing else uses it).
+     */
+    public final Module replaceChild(String name, Module module) {
+        if (!children.containsKey(name)) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + " has no child named '" + name
+                    + "'; its children are " + children.keySet());
+        }
+        if (module == null) throw new IllegalArgumentException("cannot replace child '" + name + "' with null");
+        return children.put(name, module);
+    }
+
+    /** The child registered under {@code name}, looked up now: what a composite's forward calls. */
+    protected final Module part(String name) {
+        Module m = children.get(name);
+        if (m == null) {
+            throw new IllegalStateException(getClass().getSimpleName() + " has no child named '" + name
+                    + "'; its children are " + children.keySet());
+        }
+        return m;
     }
 
     /** Direct children by name. */
     public final Map<String, Module> children() {
-        return java.util.Collections.unmodifiableMap(children);
+        return Collections.unmodifiableMap(children);
     }
 
-    /** Every parameter of this module and its descendants, by dotted name ("blocks.0.attn.qkv.weight"). */
+    /** Every parameter of this module and its descendants, each once, by dotted name ("blocks.0.attn.qkv.weight"). */
     public final Map<String, Tensor> namedParameters() {
         Map<String, Tensor> all = new LinkedHashMap<>();
-        collect("", all);
+        collect("", all, identitySet(), false);
         return all;
     }
 
-    private void collect(String prefix, Map<String, Tensor> into) {
-        parameters.forEach((n, t) -> into.put(prefix + n, t));
-        children.forEach((n, m) -> m.collect(prefix + n + ".", into));
+    /** Every buffer of this module and its descendants, each once, by dotted name. */
+    public final Map<String, Tensor> namedBuffers() {
+        Map<String, Tensor> all = new LinkedHashMap<>();
+        collect("", all, identitySet(), true);
+        return all;
     }
 
-    /** The parameters that require grad (what an optimizer updates). */
+    /** Parameters then buffers, each once: everything a parameter file holds. */
+    public final Map<String, Tensor> namedState() {
+        Map<String, Tensor> all = namedParameters();
+        Set<Tensor> seen = identitySet();
+        seen.addAll(all.values());
+        collect("", all, seen, true);
+        return all;
+    }
+
+    private static Set<Tensor> identitySet() {
+        return Collections.newSetFromMap(new IdentityHashMap<>());
+    }
+
+    private void collect(String prefix, Map<String, Tensor> into, Set<Tensor> seen, boolean wantBuffers) {
+        (wantBuffers ? buffers : parameters).forEach((n, t) -> {
+            if (seen.add(t)) into.put(prefix + n, t);
+        });
+        children.forEach((n, m) -> m.collect(prefix + n + ".", into, seen, wantBuffers));
+    }
+
+    /** The parameters that require grad (what an optimizer updates), each once. */
     public final List<Tensor> parameters() {
         List<Tensor> out = new ArrayList<>();
         for (Tensor t : namedParameters().values()) if (t.requiresGrad()) out.add(t);
         return out;
     }
 
-    /** Number of parameter elements (frozen ones included). */
+    /** Number of parameter elements, each shared parameter once (frozen ones included, buffers not). */
     public final long parameterCount() {
         long n = 0;
         for (Tensor t : namedParameters().values()) n += t.length();
@@ -81,13 +148,13 @@ public abstract class Module implements AutoCloseable {
         return n;
     }
 
-    /** Training mode (dropout active), for this module and all below. */
+    /** Training mode (dropout active, batch norm on batch statistics), for this module and all below. */
     public Module train() {
         setTraining(true);
         return this;
     }
 
-    /** Evaluation mode (dropout off), for this module and all below. */
+    /** Evaluation mode (dropout off, batch norm on running statistics), for this module and all below. */
     public Module eval() {
         setTraining(false);
         return this;
@@ -102,12 +169,12 @@ public abstract class Module implements AutoCloseable {
         return training;
     }
 
-    /** Frees every parameter and gradient of this module and its descendants. */
+    /** Frees every parameter, gradient and buffer of this module and its descendants (each once). */
     @Override
     public void close() {
-        for (Tensor t : namedParameters().values()) {
+        for (Tensor t : namedState().values()) {
             t.zeroGrad(true);
-            t.storage().free();
+            if (t.hasStorage()) t.storage().free();
         }
     }
 }

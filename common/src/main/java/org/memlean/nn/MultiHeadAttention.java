@@ -6,7 +6,9 @@ import org.memlean.tensor.Tensor;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
- * Causal multi-head self-attention, (B, T, C) → (B, T, C), H heads of size D = C / H.
+ * Multi-head self-attention, (B, T, C) → (B, T, C), H heads of size D = C / H; causal (each position
+ * sees itself and the past: a GPT) or not (every position sees every other: a BERT-style encoder).
+ * Parts: qkv, proj, attentionDropout, residualDropout.
  *
  * <p>What it saves per call, the activation memory of attention: x for the qkv projection
  * (BTC), q, k, v (3·BTC, saved by the two matmuls), the softmax output (B·H·T·T, saved by softmax
@@ -14,21 +16,23 @@ import org.nd4j.linalg.api.buffer.DataType;
  * heads for the output projection (BTC). The T² terms are why long sequences are expensive.
  */
 public final class MultiHeadAttention extends Module {
-    private final Linear qkv;
-    private final Linear proj;
-    private final Dropout attentionDropout;
-    private final Dropout residualDropout;
     private final int heads;
+    private final boolean causal;
 
-    public MultiHeadAttention(long channels, int heads, double dropout, DataType dataType) {
-        if (channels % heads != 0) {
-            throw new IllegalArgumentException("channels (" + channels + ") must divide evenly into " + heads + " heads");
-        }
-        this.heads = heads;
-        this.qkv = child("qkv", new Linear(channels, 3 * channels, true, dataType));
-        this.proj = child("proj", new Linear(channels, channels, true, dataType));
-        this.attentionDropout = child("attentionDropout", new Dropout(dropout));
-        this.residualDropout = child("residualDropout", new Dropout(dropout));
+    public MultiHeadAttention(GptConfig config) {
+        long channels = config.channels();
+        this.heads = config.heads();
+        this.causal = config.causal();
+        DataType dataType = config.dataType();
+        child("qkv", new Linear(channels, 3 * channels, true, dataType));
+        child("proj", new Linear(channels, channels, true, dataType));
+        child("attentionDropout", new Dropout(config.dropout()));
+        child("residualDropout", new Dropout(config.dropout()));
+    }
+
+    /** Whether each position attends only to itself and earlier ones. */
+    public boolean isCausal() {
+        return causal;
     }
 
     @Override
@@ -37,7 +41,11 @@ public final class MultiHeadAttention extends Module {
         long t = x.size(1);
         long c = x.size(2);
         long d = c / heads;
-        Tensor qkvOut = qkv.forward(x);                                       // (B, T, 3C)
+        if (c % heads != 0) {
+            throw new IllegalArgumentException("attention over " + c + " channels cannot be split into " + heads
+                    + " heads");
+        }
+        Tensor qkvOut = part("qkv").forward(x);                                       // (B, T, 3C)
         Tensor q = splitHeads(qkvOut.slice(2, 0, c), b, t, d);                // (B, H, T, D)
         Tensor k = splitHeads(qkvOut.slice(2, c, c), b, t, d);                // (B, H, T, D)
         Tensor v = splitHeads(qkvOut.slice(2, 2 * c, c), b, t, d);            // (B, H, T, D)
@@ -47,20 +55,20 @@ public final class MultiHeadAttention extends Module {
         k.release();
         Tensor scaled = scores.mul(1.0 / Math.sqrt(d));
         scores.release();
-        Tensor masked = Layers.causalMask(scaled);
-        scaled.release();
+        Tensor masked = causal ? Layers.causalMask(scaled) : scaled;
+        if (causal) scaled.release();
         Tensor probabilities = masked.softmax();                             // (B, H, T, T), saved
         masked.release();
-        Tensor dropped = attentionDropout.forward(probabilities);
+        Tensor dropped = part("attentionDropout").forward(probabilities);
         probabilities.release();
         Tensor y = dropped.matmul(v);                                        // (B, H, T, D)
         dropped.release();
         v.release();
         Tensor merged = mergeHeads(y, b, t, c);                               // (B, T, C)
         y.release();
-        Tensor projected = proj.forward(merged);
+        Tensor projected = part("proj").forward(merged);
         merged.release();
-        Tensor out = residualDropout.forward(projected);
+        Tensor out = part("residualDropout").forward(projected);
         projected.release();
         return out;
     }

@@ -1,7 +1,6 @@
 package org.memlean.optim;
 
 import java.util.List;
-import org.memlean.tensor.OpScope;
 import org.memlean.tensor.Raw;
 import org.memlean.tensor.Tensor;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -10,8 +9,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * AdamW (Loshchilov and Hutter): decoupled weight decay, then Adam with bias correction.
  * p ← p·(1 − lr·wd);  m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;
  * p ← p − lr · (m / (1 − β1ᵗ)) / (sqrt(v / (1 − β2ᵗ)) + ε).
- * State: two buffers per parameter (m, v) of the parameter's dtype — 8 bytes per FLOAT parameter,
- * twice the parameters themselves.
+ * State: two buffers per parameter (exp_avg m, exp_avg_sq v, PyTorch's names) of the parameter's
+ * dtype — 8 bytes per FLOAT parameter, twice the parameters themselves.
  */
 public final class AdamW extends Optimizer {
     private final double lr;
@@ -22,7 +21,7 @@ public final class AdamW extends Optimizer {
 
     public AdamW(List<Tensor> parameters, double lr, double beta1, double beta2, double eps, double weightDecay) {
         super(parameters);
-        if (lr <= 0 || beta1 < 0 || beta1 >= 1 || beta2 < 0 || beta2 >= 1 || eps <= 0 || weightDecay < 0) {
+        if (!(lr > 0) || !(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) || !(eps > 0) || !(weightDecay >= 0)) {
             throw new IllegalArgumentException("AdamW needs lr > 0, betas in [0, 1), eps > 0, weightDecay ≥ 0; got lr="
                     + lr + ", betas=(" + beta1 + ", " + beta2 + "), eps=" + eps + ", weightDecay=" + weightDecay);
         }
@@ -39,33 +38,44 @@ public final class AdamW extends Optimizer {
     }
 
     @Override
-    protected void update(Tensor p, Tensor g) {
-        Tensor[] s = state(p, 2);
+    protected void initState(Tensor p) {
+        addState(p, "exp_avg", p.dtype(), p.shape());
+        addState(p, "exp_avg_sq", p.dtype(), p.shape());
+    }
+
+    /** One scratch buffer; four more (compute copies of p, g, m, v) for low-precision parameters. */
+    @Override
+    protected int workspaceSlots(Tensor p) {
+        return p.dtype() == org.memlean.tensor.Compute.of(p.dtype()) ? 1 : 5;
+    }
+
+    @Override
+    protected void update(Tensor p, Tensor g, Workspace w) {
+        Tensor mState = state(p, "exp_avg");
+        Tensor vState = state(p, "exp_avg_sq");
         double correction1 = 1 - Math.pow(beta1, steps);
         double correction2 = 1 - Math.pow(beta2, steps);
-        try (OpScope op = new OpScope("adamw")) {
-            INDArray pc = op.in(p);
-            INDArray gc = op.in(g);
-            INDArray m = op.in(s[0]);
-            INDArray v = op.in(s[1]);
-            INDArray scratch = op.temp(pc.dataType(), p.shape());
-            if (weightDecay > 0) Raw.scale(pc, 1 - lr * weightDecay, pc);
-            Raw.scale(m, beta1, m);
-            Raw.scale(gc, 1 - beta1, scratch);
-            Raw.add(m, scratch, m);
-            Raw.mul(gc, gc, scratch);
-            Raw.scale(scratch, 1 - beta2, scratch);
-            Raw.scale(v, beta2, v);
-            Raw.add(v, scratch, v);
-            Raw.scale(v, 1 / correction2, scratch);
-            Raw.sqrt(scratch, scratch);
-            Raw.addScalar(scratch, eps, scratch);                 // sqrt(v̂) + ε
-            Raw.div(m, scratch, scratch);
-            Raw.scale(scratch, lr / correction1, scratch);        // lr · m̂ / (sqrt(v̂) + ε)
-            Raw.sub(pc, scratch, pc);
-            if (pc != p.array()) Raw.assign(p.array(), pc);
-            if (m != s[0].array()) Raw.assign(s[0].array(), m);
-            if (v != s[1].array()) Raw.assign(s[1].array(), v);
-        }
+        INDArray scratch = w.slot(0);
+        INDArray pc = w.in(1, p);
+        INDArray gc = w.in(2, g);
+        INDArray m = w.in(3, mState);
+        INDArray v = w.in(4, vState);
+        if (weightDecay > 0) Raw.scale(pc, 1 - lr * weightDecay, pc);
+        Raw.scale(m, beta1, m);
+        Raw.scale(gc, 1 - beta1, scratch);
+        Raw.add(m, scratch, m);
+        Raw.mul(gc, gc, scratch);
+        Raw.scale(scratch, 1 - beta2, scratch);
+        Raw.scale(v, beta2, v);
+        Raw.add(v, scratch, v);
+        Raw.scale(v, 1 / correction2, scratch);
+        Raw.sqrt(scratch, scratch);
+        Raw.addScalar(scratch, eps, scratch);                 // sqrt(v̂) + ε
+        Raw.div(m, scratch, scratch);
+        Raw.scale(scratch, lr / correction1, scratch);        // lr · m̂ / (sqrt(v̂) + ε)
+        Raw.sub(pc, scratch, pc);
+        w.out(p, pc);
+        w.out(mState, m);
+        w.out(vState, v);
     }
 }

@@ -1,14 +1,14 @@
 package org.memlean.optim;
 
 import java.util.List;
-import org.memlean.tensor.OpScope;
 import org.memlean.tensor.Raw;
 import org.memlean.tensor.Tensor;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * SGD with momentum and (coupled, L2) weight decay, PyTorch's form:
- * g ← g + wd·p;  v ← μ·v + g;  p ← p − lr·v. State: one buffer per parameter when μ > 0, none otherwise.
+ * g ← g + wd·p;  v ← μ·v + g;  p ← p − lr·v. State: one buffer per parameter (momentum_buffer) when
+ * μ > 0, none otherwise.
  */
 public final class Sgd extends Optimizer {
     private final double lr;
@@ -17,7 +17,7 @@ public final class Sgd extends Optimizer {
 
     public Sgd(List<Tensor> parameters, double lr, double momentum, double weightDecay) {
         super(parameters);
-        if (lr <= 0 || momentum < 0 || momentum >= 1 || weightDecay < 0) {
+        if (!(lr > 0) || !(momentum >= 0 && momentum < 1) || !(weightDecay >= 0)) {
             throw new IllegalArgumentException("Sgd needs lr > 0, 0 ≤ momentum < 1, weightDecay ≥ 0; got lr=" + lr
                     + ", momentum=" + momentum + ", weightDecay=" + weightDecay);
         }
@@ -27,27 +27,37 @@ public final class Sgd extends Optimizer {
     }
 
     @Override
-    protected void update(Tensor p, Tensor g) {
-        try (OpScope op = new OpScope("sgd")) {
-            INDArray pc = op.in(p);
-            INDArray direction = op.temp(pc.dataType(), p.shape());
-            Raw.assign(direction, op.in(g));
-            if (weightDecay > 0) {
-                INDArray decay = op.temp(pc.dataType(), p.shape());
-                Raw.scale(pc, weightDecay, decay);
-                Raw.add(direction, decay, direction);
-            }
-            if (momentum > 0) {
-                Tensor v = state(p, 1)[0];
-                INDArray vc = op.in(v);
-                Raw.scale(vc, momentum, vc);
-                Raw.add(vc, direction, vc);
-                if (vc != v.array()) Raw.assign(v.array(), vc);
-                Raw.assign(direction, vc);
-            }
-            Raw.scale(direction, lr, direction);
-            Raw.sub(pc, direction, pc);
-            if (pc != p.array()) Raw.assign(p.array(), pc);
+    protected void initState(Tensor p) {
+        if (momentum > 0) addState(p, "momentum_buffer", p.dtype(), p.shape());
+    }
+
+    /** One scratch buffer (the direction), plus compute copies of p, v and g for low-precision parameters. */
+    @Override
+    protected int workspaceSlots(Tensor p) {
+        return p.dtype() == org.memlean.tensor.Compute.of(p.dtype()) ? 1 : 4;
+    }
+
+    @Override
+    protected void update(Tensor p, Tensor g, Workspace w) {
+        INDArray direction = w.slot(0);
+        INDArray pc = w.in(1, p);
+        INDArray gc = w.in(3, g);
+        if (weightDecay > 0) {
+            Raw.scale(pc, weightDecay, direction);   // wd·p
+            Raw.add(direction, gc, direction);       // g + wd·p
+        } else {
+            Raw.assign(direction, gc);
         }
+        if (momentum > 0) {
+            Tensor v = state(p, "momentum_buffer");
+            INDArray vc = w.in(2, v);
+            Raw.scale(vc, momentum, vc);
+            Raw.add(vc, direction, vc);
+            w.out(v, vc);
+            Raw.assign(direction, vc);
+        }
+        Raw.scale(direction, lr, direction);
+        Raw.sub(pc, direction, pc);
+        w.out(p, pc);
     }
 }

@@ -17,6 +17,7 @@ public abstract class Function {
     private org.nd4j.linalg.api.buffer.DataType[] inputTypes = new org.nd4j.linalg.api.buffer.DataType[0];
     private final List<Tensor> saved = new ArrayList<>();
     private final List<Integer> savedVersions = new ArrayList<>();
+    private final List<Boolean> savedByHold = new ArrayList<>();
     private boolean released;
 
     /** The op's name, for errors and for the memory timeline. */
@@ -51,12 +52,23 @@ public abstract class Function {
         return this;
     }
 
-    /** Keeps tensors for backward. Each becomes ACTIVATION memory until backward releases it. */
+    /**
+     * Keeps tensors for backward. Each becomes ACTIVATION memory until backward releases it — except
+     * a model parameter, which is kept by reference: it is PARAMETER memory already, and a parameter
+     * whose memory is released and gathered again between forward and backward (ZeRO-3) is then
+     * read where it is at backward time.
+     */
     protected final Function save(Tensor... tensors) {
         for (Tensor t : tensors) {
-            Tensor handle = t.unheldHandle();
-            handle.storage().markSaved(); // the save is a hold of its own
-            saved.add(handle);
+            if (t.isParameter()) {
+                saved.add(t);
+                savedByHold.add(false);
+            } else {
+                Tensor handle = t.unheldHandle();
+                handle.storage().markSaved(); // the save is a hold of its own
+                saved.add(handle);
+                savedByHold.add(true);
+            }
             savedVersions.add(t.storage().version());
         }
         return this;
@@ -70,6 +82,7 @@ public abstract class Function {
                     + "(the graph is freed as backward walks it)");
         }
         Tensor t = saved.get(index);
+        if (!t.hasStorage()) t.array();   // a released parameter: its own clear error
         int now = t.storage().version();
         int then = savedVersions.get(index);
         if (now != then) {
@@ -85,7 +98,7 @@ public abstract class Function {
     /** Bytes this Function holds for backward (for teaching and tests). */
     public long savedBytes() {
         long bytes = 0;
-        for (Tensor t : saved) bytes += t.bytes();
+        for (int i = 0; i < saved.size(); i++) if (savedByHold.get(i)) bytes += saved.get(i).bytes();
         return bytes;
     }
 
@@ -108,7 +121,7 @@ public abstract class Function {
     final void releaseSaved() {
         if (released) return;
         released = true;
-        for (Tensor t : saved) t.storage().releaseSaved();
+        for (int i = 0; i < saved.size(); i++) if (savedByHold.get(i)) saved.get(i).storage().releaseSaved();
         saved.clear();
     }
 }

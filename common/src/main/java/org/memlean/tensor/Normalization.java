@@ -40,7 +40,7 @@ public final class Normalization {
             Raw.mul(o, o, sq);
             Raw.mean(sq, true, new int[] {last}, r);  // var
             Raw.addScalar(r, eps, r);
-            Kernels.run("rsqrt", () -> org.nd4j.linalg.factory.Nd4j.exec(
+            Kernels.run("rsqrt", 0, () -> org.nd4j.linalg.factory.Nd4j.exec(
                     new org.nd4j.linalg.api.ops.impl.transforms.floating.RSqrt(r, r)));
             Raw.mul(o, r, o);                         // xhat
             Raw.mul(o, op.in(gamma, compute), o);

@@ -27,29 +27,29 @@ public final class Raw {
     }
 
     public static void scale(INDArray x, double factor, INDArray out) {
-        Kernels.scalar(() -> new ScalarMultiplication(x, null, out, factor));
+        Kernels.scalar(() -> new ScalarMultiplication(x, null, out, factor), x.dataType());
     }
 
     public static void addScalar(INDArray x, double value, INDArray out) {
-        Kernels.scalar(() -> new ScalarAdd(x, null, out, value));
+        Kernels.scalar(() -> new ScalarAdd(x, null, out, value), x.dataType());
     }
 
     /** Sets every element of {@code x} to {@code value} (NaN and infinity included). */
     public static void fill(INDArray x, double value) {
-        Kernels.scalar(() -> new org.nd4j.linalg.api.ops.impl.scalar.ScalarSet(x, null, x, value));
+        Kernels.scalar(() -> new org.nd4j.linalg.api.ops.impl.scalar.ScalarSet(x, null, x, value), x.dataType());
     }
 
     /** out = value - x */
     public static void reverseSub(INDArray x, double value, INDArray out) {
-        Kernels.scalar(() -> new ScalarReverseSubtraction(x, null, out, value));
+        Kernels.scalar(() -> new ScalarReverseSubtraction(x, null, out, value), x.dataType());
     }
 
-    public static void exp(INDArray x, INDArray out) { Kernels.run("exp", () -> Nd4j.exec(new Exp(x, out))); }
-    public static void log(INDArray x, INDArray out) { Kernels.run("log", () -> Nd4j.exec(new Log(x, out))); }
-    public static void tanh(INDArray x, INDArray out) { Kernels.run("tanh", () -> Nd4j.exec(new Tanh(x, out))); }
+    public static void exp(INDArray x, INDArray out) { Kernels.run("exp", 0, () -> Nd4j.exec(new Exp(x, out))); }
+    public static void log(INDArray x, INDArray out) { Kernels.run("log", 0, () -> Nd4j.exec(new Log(x, out))); }
+    public static void tanh(INDArray x, INDArray out) { Kernels.run("tanh", 0, () -> Nd4j.exec(new Tanh(x, out))); }
 
     public static void sqrt(INDArray x, INDArray out) {
-        Kernels.run("sqrt", () -> Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.floating.Sqrt(x, out)));
+        Kernels.run("sqrt", 0, () -> Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.floating.Sqrt(x, out)));
     }
 
     /** Sum over {@code axes} (all when empty). */
@@ -68,11 +68,12 @@ public final class Raw {
      * this course's 1024×256×1024 shapes in all three transpose forms.)
      */
     public static void matmul(INDArray a, INDArray b, INDArray out, boolean transA, boolean transB) {
-        Kernels.run("matmul", () -> Nd4j.matmul(a, b, out, transA, transB, false));
+        long inner = transA ? a.size(a.rank() - 2) : a.size(a.rank() - 1);
+        Kernels.run("matmul", 2 * out.length() * inner, () -> Nd4j.matmul(a, b, out, transA, transB, false));
     }
 
     /** Copies {@code from} into {@code out}, broadcasting and converting dtype as needed. */
     public static void assign(INDArray out, INDArray from) {
-        Kernels.run("assign", () -> out.assign(from));
+        Kernels.run("assign", 0, () -> out.assign(from));
     }
 }

@@ -25,6 +25,16 @@ public final class Rng {
         CURRENT.get().state = seed;
     }
 
+    /**
+     * Seeds the calling thread's generator with stream {@code stream} of {@code seed}: simulated
+     * ranks seed (seed, rank) and so draw different, reproducible numbers. Stream 0 of a seed is
+     * not the same as {@link #seed(long)} of it.
+     */
+    public static void seed(long seed, int stream) {
+        if (stream < 0) throw new IllegalArgumentException("a random stream number must be ≥ 0, got " + stream);
+        CURRENT.get().state = new SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * (stream + 1L))).nextLong();
+    }
+
     /** The calling thread's generator state. */
     public static long state() {
         return CURRENT.get().state;

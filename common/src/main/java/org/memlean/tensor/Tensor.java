@@ -18,8 +18,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * in comments: B batch, T time, C channels, V vocabulary, L layers, H heads, D head size.
  */
 public final class Tensor {
-    private final Storage storage;
-    private final INDArray array;
+    private Storage storage;         // null while a parameter's memory is released (ZeRO-3)
+    private INDArray array;
+    private final long[] shape;
+    private final DataType dtype;
+    private int releasedVersion;
     private boolean requiresGrad;
     private Tensor grad;
     private Function creator;
@@ -30,6 +33,8 @@ public final class Tensor {
     private Tensor(Storage storage, INDArray array, boolean hold) {
         this.storage = storage;
         this.array = array;
+        this.shape = array.shape();
+        this.dtype = array.dataType();
         if (hold) storage.hold();
     }
 
@@ -76,8 +81,57 @@ public final class Tensor {
 
     /** Whether this is the only holder of a whole, unsaved, step-owned buffer (so it can be adopted). */
     boolean isWholeStorageSoleHandle() {
-        return !released && !storage.isFreed() && storage.holds() == 1 && array == storage.array()
-                && storage.category() == Category.TEMPORARY;
+        return !released && storage != null && !storage.isFreed() && storage.holds() == 1
+                && array == storage.array() && storage.category() == Category.TEMPORARY;
+    }
+
+    /** Whether this is a model parameter holding its whole buffer: saved by reference, never copied. */
+    boolean isParameter() {
+        return creator == null && storage != null && !storage.isFreed() && array == storage.array()
+                && storage.category() == Category.PARAMETER;
+    }
+
+    /**
+     * Frees this parameter's memory but keeps the tensor — its name, shape, dtype, gradient and
+     * place in the model — so it can be given memory again with {@link #attachStorage}. This is how
+     * ZeRO-3 holds only a shard of each layer between uses. The ledger records the release.
+     */
+    public void releaseStorage() {
+        if (storage == null) return;
+        if (!isParameter()) {
+            throw new IllegalStateException("releaseStorage() is for parameters (leaves holding a whole PARAMETER "
+                    + "buffer); " + describe() + " is not one");
+        }
+        releasedVersion = storage.version();
+        Storage old = storage;
+        storage = null;
+        array = null;
+        old.free();
+    }
+
+    /**
+     * Gives a parameter whose memory was released a buffer of its shape and dtype again (for
+     * example one an all-gather wrote into). The tensor takes a hold on it; its version continues
+     * from before the release, so what autograd saved by reference stays valid.
+     */
+    public void attachStorage(Storage buffer) {
+        if (storage != null) {
+            throw new IllegalStateException(describe() + " still has its memory: releaseStorage() it first");
+        }
+        INDArray a = buffer.array();
+        if (a.dataType() != dtype || !Arrays.equals(a.shape(), shape)) {
+            throw new IllegalArgumentException("cannot attach a " + a.dataType() + " " + Arrays.toString(a.shape())
+                    + " buffer to " + describe());
+        }
+        buffer.continueVersion(releasedVersion);
+        buffer.hold();
+        storage = buffer;
+        array = a;
+    }
+
+    /** Whether this tensor has memory now (false only for a parameter released by {@link #releaseStorage}). */
+    public boolean hasStorage() {
+        return storage != null;
     }
 
     /** A handle that holds nothing: for Functions, whose save is the hold. */
@@ -95,6 +149,10 @@ public final class Tensor {
 
     /** The ND4J array. Throws if the handle or its memory was released. */
     public INDArray array() {
+        if (storage == null) {
+            throw new IllegalStateException("parameter " + describe() + " holds no memory now: its storage was "
+                    + "released (ZeRO-3 keeps only a shard between uses); gather it with attachStorage first");
+        }
         if (released) {
             throw new IllegalStateException("tensor " + describe() + " was released (its handle dropped with "
                     + "release()); keep it (don't release it) if it is still needed");
@@ -107,33 +165,40 @@ public final class Tensor {
         return array;
     }
 
+    /** The buffer under this tensor (null while a parameter's memory is released). */
     public Storage storage() {
         return storage;
     }
 
     public long[] shape() {
-        return array.shape();
+        return shape.clone();
     }
 
     public long size(int axis) {
-        return array.size(axis < 0 ? axis + array.rank() : axis);
+        int a = axis < 0 ? axis + shape.length : axis;
+        if (a < 0 || a >= shape.length) {
+            throw new IllegalArgumentException("axis " + axis + " of a tensor of shape " + Arrays.toString(shape));
+        }
+        return shape[a];
     }
 
     public int rank() {
-        return array.rank();
+        return shape.length;
     }
 
     public long length() {
-        return array.length();
+        long n = 1;
+        for (long d : shape) n *= d;
+        return n;
     }
 
     public DataType dtype() {
-        return array.dataType();
+        return dtype;
     }
 
     /** Bytes of this tensor's elements (a view counts its own elements). */
     public long bytes() {
-        return array.length() * array.dataType().width();
+        return length() * dtype.width();
     }
 
     public String name() {
@@ -202,7 +267,7 @@ public final class Tensor {
             throw new IllegalArgumentException("gradient of shape " + Arrays.toString(gradient.shape())
                     + " for a tensor of shape " + Arrays.toString(shape()));
         }
-        if (grad != null && grad != gradient) grad.storage().free();
+        if (grad != null && grad != gradient && grad.storage() != null) grad.storage().free();
         grad = gradient;
     }
 
@@ -245,7 +310,7 @@ public final class Tensor {
     public void release() {
         if (released) return;
         released = true;
-        storage.unhold();
+        if (storage != null) storage.unhold();
     }
 
     public boolean isReleased() {
@@ -268,12 +333,12 @@ public final class Tensor {
     }
 
     String describe() {
-        return (name == null ? "" : "'" + name + "' ") + array.dataType() + " " + Arrays.toString(array.shape());
+        return (name == null ? "" : "'" + name + "' ") + dtype + " " + Arrays.toString(shape);
     }
 
     @Override
     public String toString() {
-        if (released || storage.isFreed()) return "Tensor(" + describe() + ", released)";
+        if (released || storage == null || storage.isFreed()) return "Tensor(" + describe() + ", released)";
         return "Tensor(" + describe() + (creator == null ? "" : ", creator=" + creator.name()) + ")";
     }
 

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -45,13 +47,37 @@ class MainTest {
     }
 
     @Test
-    void runJsonIsOneObjectOfTheAgreedShape() {
+    void runJsonIsOneObjectOfTheAgreedShapeWithEveryArm() throws Exception {
         assertThat(Main.execute("run", "ch99", "--quick", "--json")).isZero();
         String json = out.toString().strip();
-        assertThat(json).doesNotContain("\n").startsWith("{\"chapter\":99,\"title\":\"Test chapter（测试）\",");
-        assertThat(json).contains("\"baseline\":{\"peakBytes\":").contains("\"technique\":{\"peakBytes\":")
-                .contains("\"peakByCategory\":{\"PARAMETER\":").contains("\"stepMillis\":")
-                .contains("\"finalLoss\":").contains("\"predicted\":{");
+        assertThat(json).doesNotContain("\n");
+        JsonNode root = new ObjectMapper().readTree(json);
+        assertThat(root.get("chapter").asInt()).isEqualTo(99);
+        assertThat(root.get("title").asText()).isEqualTo("Test chapter（测试）");
+        assertThat(root.get("threads").asInt()).isEqualTo(org.memlean.memory.Device.computeThreads());
+        assertThat(root.get("predicted").get("adamStateBytes").asLong()).isPositive();
+        JsonNode arms = root.get("arms");
+        assertThat(arms.size()).as("every arm the chapter measured, baseline first").isEqualTo(3);
+        assertThat(arms.get(0).get("name").asText()).isEqualTo("AdamW").isEqualTo(root.get("baseline").get("name").asText());
+        assertThat(arms.get(1).get("name").asText()).isEqualTo("SGD with momentum");
+        assertThat(arms.get(2).get("name").asText()).isEqualTo("SGD").isEqualTo(root.get("technique").get("name").asText());
+        for (JsonNode arm : arms) {
+            assertThat(arm.get("peakBytes").asLong()).isPositive();
+            long sum = 0;
+            for (JsonNode v : arm.get("peakByCategory")) sum += v.asLong();
+            assertThat(sum).as("the categories add up to the peak").isEqualTo(arm.get("peakBytes").asLong());
+            assertThat(arm.get("stepMillis").asDouble()).isPositive();
+            assertThat(arm.get("stepMillisLow").asDouble()).isLessThanOrEqualTo(arm.get("stepMillis").asDouble());
+            assertThat(arm.get("workPerStep").asLong()).isPositive();
+            assertThat(arm.get("workUnit").asText()).isEqualTo("matmul FLOPs");
+            assertThat(arm.get("finalLoss").isNumber()).isTrue();
+        }
+        // the optimizer changes nothing the model computes: the same matmul work in every arm
+        assertThat(arms.get(2).get("workPerStep").asLong()).isEqualTo(arms.get(0).get("workPerStep").asLong());
+        // AdamW's two moments against none: the baseline's peak holds 8 bytes a parameter more state
+        assertThat(arms.get(0).get("peakByCategory").get("OPTIMIZER_STATE").asLong())
+                .isEqualTo(8 * org.memlean.nn.GptConfig.defaults().parameterCount());
+        assertThat(arms.get(2).get("peakByCategory").get("OPTIMIZER_STATE").asLong()).isZero();
     }
 
     @Test
@@ -59,7 +85,8 @@ class MainTest {
                                                                        java.nio.file.Path dir) throws Exception {
         java.nio.file.Path report = dir.resolve("r/index.html");
         assertThat(Main.execute("tour", "--quick", "--report", report.toString())).isZero();
-        assertThat(out.toString()).contains("ch99").contains("SGD instead of AdamW").contains("%");
+        assertThat(out.toString()).contains("ch99").contains("SGD instead of AdamW").contains("%")
+                .contains("compute thread").contains("work");
         assertThat(err.toString()).contains("[1/1] ch99");
         String html = java.nio.file.Files.readString(report);
         assertThat(html).contains("<img alt=\"Test chapter（测试）\" src=\"data:image/png;base64,")

@@ -1,12 +1,12 @@
 package org.memlean.ch01;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.memlean.data.ReversalTask;
-import org.memlean.lab.Anatomy;
 import org.memlean.lab.Chapter;
 import org.memlean.lab.Experiment;
-import org.memlean.lab.Measurement;
 import org.memlean.lab.Report;
 import org.memlean.lab.Size;
 import org.memlean.lab.Training;
@@ -16,7 +16,7 @@ import org.memlean.nn.GptConfig;
 import org.memlean.optim.AdamW;
 import org.memlean.tensor.Rng;
 
-/** Chapter 1's experiment: one batch of B against n micro-batches of B/n, same steps, same data. */
+/** Chapter 1's experiment: one batch of B against n micro-batches of B/n (n = 2, 4, 8), same steps, same data. */
 public final class GradientAccumulationChapter implements Chapter {
     /** Sizes of the experiment. */
     public record Setup(int batch, int microBatches, int digits, int steps) {
@@ -44,20 +44,29 @@ public final class GradientAccumulationChapter implements Chapter {
         return "gradient accumulation (n = 4)";
     }
 
+    /** The numbers of micro-batches the experiment compares; n = 1 is the baseline, n = 4 the headline. */
+    public static final int[] ARMS = {1, 2, 4, 8};
+
     @Override
     public Report run(Size size) {
         Setup s = setup(size);
         GptConfig config = GptConfig.defaults();
-        Measurement baseline = Experiment.measure("one batch of " + s.batch(),
-                () -> train(config, s, 1));
-        Measurement technique = Experiment.measure(s.microBatches() + " micro-batches of " + s.microBatch(),
-                () -> train(config, s, s.microBatches()));
+        List<Experiment.Arm> arms = new ArrayList<>();
+        for (int n : ARMS) {
+            String name = n == 1 ? "one batch of " + s.batch() : n + " micro-batches of " + s.batch() / n;
+            arms.add(Experiment.arm(name, () -> session(config, s, n)));
+        }
         int t = 2 * s.digits();
         Map<String, Long> predicted = new LinkedHashMap<>();
         predicted.put("activations, one batch", activationBytes(config, s.batch(), t, s.digits()));
-        predicted.put("activations, one micro-batch", activationBytes(config, s.microBatch(), t, s.digits()));
+        predicted.put("activations, one micro-batch of n = 4", activationBytes(config, s.microBatch(), t, s.digits()));
         predicted.put("parameters + gradients + AdamW", 16L * config.parameterCount());
-        return new Report(number(), title(), technique(), baseline, technique, predicted);
+        return Experiment.report(this, arms, s.steps(), indexOf(s.microBatches()), predicted);
+    }
+
+    private static int indexOf(int n) {
+        for (int i = 0; i < ARMS.length; i++) if (ARMS[i] == n) return i;
+        throw new IllegalArgumentException("n = " + n + " is not an arm");
     }
 
     /** One row of the sweep over n: what the meter measured for one accumulated step. */
@@ -109,20 +118,17 @@ public final class GradientAccumulationChapter implements Chapter {
 
     /** Saved activations at the end of forward for a batch of {@code batch}: linear in the batch. */
     public static long activationBytes(GptConfig config, long batch, long time, long answer) {
-        return Anatomy.predictEndOfForward(config, batch, time, answer).get(Category.ACTIVATION);
+        return config.savedActivationBytes(batch, time, answer);
     }
 
-    /** Trains {@code steps} steps, each over the same B examples split into n micro-batches. */
-    static Experiment.Outcome train(GptConfig config, Setup s, int n) {
+    /** A model trained with steps over the same B examples split into n micro-batches. */
+    static Experiment.Session session(GptConfig config, Setup s, int n) {
         Rng.seed(17);
         ReversalTask task = new ReversalTask(s.digits(), 23);
-        try (Gpt model = new Gpt(config)) {
-            AdamW optimizer = new AdamW(model.parameters(), 3e-3, 0.9, 0.99, 1e-8, 0.0);
-            Experiment.Outcome outcome = Experiment.timed(s.steps(), i -> n == 1
-                    ? Training.step(model, optimizer, task, s.batch())
-                    : GradientAccumulation.step(model, optimizer, () -> task.next(s.batch() / n), n));
-            optimizer.close();
-            return outcome;
-        }
+        Gpt model = new Gpt(config);
+        AdamW optimizer = new AdamW(model.parameters(), 3e-3, 0.9, 0.99, 1e-8, 0.0);
+        return Experiment.Session.of(i -> n == 1
+                ? Training.step(model, optimizer, task, s.batch())
+                : GradientAccumulation.step(model, optimizer, () -> task.next(s.batch() / n), n), optimizer, model);
     }
 }

@@ -7,7 +7,6 @@ import java.util.Map;
 import org.memlean.data.ReversalTask;
 import org.memlean.lab.Chapter;
 import org.memlean.lab.Experiment;
-import org.memlean.lab.Measurement;
 import org.memlean.lab.Report;
 import org.memlean.lab.Size;
 import org.memlean.lab.Training;
@@ -19,7 +18,7 @@ import org.memlean.nn.GptConfig;
 import org.memlean.optim.AdamW;
 import org.memlean.tensor.Rng;
 
-/** Chapter 2's experiment: a deep GPT trained plainly, and with √L checkpoint segments. */
+/** Chapter 2's experiment: a deep GPT trained plainly and under each checkpointing policy (√L segments the headline). */
 public final class CheckpointingChapter implements Chapter {
     /** How the blocks are checkpointed. */
     public enum Policy { NONE, EVERY_BLOCK, SQRT_SEGMENTS, ATTENTION_AND_MLP }
@@ -54,14 +53,26 @@ public final class CheckpointingChapter implements Chapter {
     @Override
     public Report run(Size size) {
         Setup s = setup(size);
-        Measurement plain = Experiment.measure("L=" + s.layers() + ", plain", () -> train(s, Policy.NONE));
-        Measurement checkpointed = Experiment.measure("L=" + s.layers() + ", √L segments of "
-                + Checkpoint.sqrt(s.layers()), () -> train(s, Policy.SQRT_SEGMENTS));
+        List<Experiment.Arm> arms = new ArrayList<>();
+        for (Policy policy : Policy.values()) {
+            arms.add(Experiment.arm(describe(policy, s.layers()), () -> session(s, policy)));
+        }
         Map<String, Long> predicted = new LinkedHashMap<>();
         Formula f = new Formula(config(s.layers()), s.batch(), 2 * s.digits(), s.digits());
         predicted.put("activations, plain", f.plain());
+        predicted.put("activations, every block", f.segments(1));
         predicted.put("activations, √L segments", f.segments(Checkpoint.sqrt(s.layers())));
-        return new Report(number(), title(), technique(), plain, checkpointed, predicted);
+        return Experiment.report(this, arms, s.steps(), Policy.SQRT_SEGMENTS.ordinal(), predicted);
+    }
+
+    /** An arm's name: the policy at depth L. */
+    static String describe(Policy policy, int layers) {
+        return "L=" + layers + ", " + switch (policy) {
+            case NONE -> "plain";
+            case EVERY_BLOCK -> "every block";
+            case SQRT_SEGMENTS -> "√L segments of " + Checkpoint.sqrt(layers);
+            case ATTENTION_AND_MLP -> "attention and MLP";
+        };
     }
 
     /** Applies a policy to a fresh model. */
@@ -74,16 +85,13 @@ public final class CheckpointingChapter implements Chapter {
         }
     }
 
-    static Experiment.Outcome train(Setup s, Policy policy) {
+    static Experiment.Session session(Setup s, Policy policy) {
         Rng.seed(29);
         ReversalTask task = new ReversalTask(s.digits(), 31);
-        try (Gpt model = new Gpt(config(s.layers()))) {
-            apply(model, policy);
-            AdamW optimizer = new AdamW(model.parameters(), 1e-3);
-            Experiment.Outcome outcome = Experiment.timed(s.steps(), i -> Training.step(model, optimizer, task, s.batch()));
-            optimizer.close();
-            return outcome;
-        }
+        Gpt model = new Gpt(config(s.layers()));
+        apply(model, policy);
+        AdamW optimizer = new AdamW(model.parameters(), 1e-3);
+        return Experiment.Session.of(i -> Training.step(model, optimizer, task, s.batch()), optimizer, model);
     }
 
     /** One row of the depth sweep: the highest ACTIVATION reading and the peak of one step. */

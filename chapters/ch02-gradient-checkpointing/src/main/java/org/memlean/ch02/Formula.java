@@ -6,8 +6,8 @@ import org.memlean.nn.GptConfig;
  * The chapter's memory model: the highest ACTIVATION reading of a training step, in bytes (FLOAT,
  * dropout off), for each checkpointing policy.
  *
- * <p>One block saves {@code block = 16·BTC + B·H·T² + 4·BT} values; the layers after the blocks save
- * {@code head = 2·BTC + 2·BT + B·N·V}. Plain training holds every block and the head at the end of
+ * <p>One block saves {@code block = 16·BTC + B·H·T² + 4·BT} values, the layers after the blocks save
+ * {@code head = 2·BTC + 2·BT + B·N·V} (both from {@link GptConfig}, the one place they are written). Plain training holds every block and the head at the end of
  * forward. Segments of k blocks keep each segment's input (BTC) through forward; in backward, the
  * segment being recomputed holds its k blocks again — except its first block's input, which is
  * the kept segment input itself (the same memory).
@@ -18,11 +18,11 @@ public record Formula(GptConfig config, long batch, long time, long answer) {
     }
 
     long block() {
-        return 16 * btc() + batch * config.heads() * time * time + 4 * batch * time;
+        return config.blockSavedValues(batch, time);
     }
 
     long head() {
-        return 2 * btc() + 2 * batch * time + batch * answer * config.vocabSize();
+        return config.headSavedValues(batch, time, answer);
     }
 
     /** No checkpointing: L blocks and the head, all at the end of forward. */

@@ -144,7 +144,7 @@ public final class MixedPrecision {
      * 2 bytes of weight, 2 of gradient, 4 of master and 8 of moments — the weights cost 6 bytes where
      * float32 training costs 4 (1.5×).
      */
-    public static final class MasterWeights {
+    public static final class MasterWeights implements AutoCloseable {
         private final List<Tensor> weights;    // the model's float16 parameters
         private final List<Tensor> masters;    // float32 copies, OPTIMIZER_STATE
         private final AdamW adam;
@@ -200,6 +200,7 @@ public final class MixedPrecision {
             return masters.get(i);
         }
 
+        @Override
         public void close() {
             adam.close();
             for (Tensor m : masters) m.storage().free();

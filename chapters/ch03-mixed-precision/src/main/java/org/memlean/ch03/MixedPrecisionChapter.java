@@ -2,11 +2,11 @@ package org.memlean.ch03;
 
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.memlean.data.ReversalTask;
 import org.memlean.lab.Chapter;
 import org.memlean.lab.Experiment;
-import org.memlean.lab.Measurement;
 import org.memlean.lab.Report;
 import org.memlean.lab.Size;
 import org.memlean.lab.Training;
@@ -19,7 +19,7 @@ import org.memlean.optim.AdamW;
 import org.memlean.tensor.Rng;
 import org.nd4j.linalg.api.buffer.DataType;
 
-/** Chapter 3's experiments: float32 against autocast (a) and against fp16 weights with fp32 masters (b). */
+/** Chapter 3's experiment: float32 against autocast (a, the headline) and fp16 weights with fp32 masters (b). */
 public final class MixedPrecisionChapter implements Chapter {
     /** The three ways to train. */
     public enum Mode { FLOAT32, AUTOCAST, MASTER_WEIGHTS }
@@ -49,47 +49,60 @@ public final class MixedPrecisionChapter implements Chapter {
     @Override
     public Report run(Size size) {
         Setup s = setup(size);
-        Measurement fp32 = Experiment.measure("float32", () -> train(Mode.FLOAT32, s).outcome());
-        Measurement amp = Experiment.measure("autocast float16", () -> train(Mode.AUTOCAST, s).outcome());
-        long p = GptConfig.defaults().parameterCount();
+        List<Experiment.Arm> arms = List.of(
+                Experiment.arm("float32", () -> session(Mode.FLOAT32, s, null)),
+                Experiment.arm("autocast float16", () -> session(Mode.AUTOCAST, s, null)),
+                Experiment.arm("fp16 weights + fp32 masters", () -> session(Mode.MASTER_WEIGHTS, s, null)));
+        GptConfig c = GptConfig.defaults();
+        long p = c.parameterCount();
+        long t = 2L * s.digits();
         Map<String, Long> predicted = new LinkedHashMap<>();
-        predicted.put("activations, float32", Formula.float32(GptConfig.defaults(), s.batch(), 2 * s.digits(), s.digits()));
-        predicted.put("activations, autocast", Formula.autocast(GptConfig.defaults(), s.batch(), 2 * s.digits(), s.digits()));
-        predicted.put("weights + gradients + AdamW, either", 16 * p);
-        return new Report(number(), title(), technique(), fp32, amp, predicted);
+        predicted.put("activations, float32", Formula.float32(c, s.batch(), t, s.digits()));
+        predicted.put("activations, autocast", Formula.autocast(c, s.batch(), t, s.digits()));
+        predicted.put("activations, float16 storage", Formula.float16Storage(c, s.batch(), t, s.digits()));
+        predicted.put("weights + gradients + AdamW, float32 and autocast", 16 * p);
+        predicted.put("weights + gradients + masters + AdamW, fp16 weights", 18 * p);
+        return Experiment.report(this, arms, s.steps(), Mode.AUTOCAST.ordinal(), predicted);
     }
 
-    /** A training run's losses and timing, and the meter's highest reading per category. */
-    public record Run(double[] losses, Experiment.Outcome outcome, Map<Category, Long> maxByCategory,
-                      MixedPrecision.LossScaler scaler) {}
+    /** A training run's losses, and the meter's highest reading per category. */
+    public record Run(double[] losses, Map<Category, Long> maxByCategory, MixedPrecision.LossScaler scaler) {}
 
     /**
-     * Trains {@code s.steps()} steps in one mode, on the same data from the same initial weights; the
-     * per-category figures are those of the calling thread's meter.
+     * A model, its optimizer (or float32 masters) and its loss scaler, ready to train in one mode on
+     * the same data from the same initial weights. {@code scalerOut}, if given, receives the scaler.
      */
-    public static Run train(Mode mode, Setup s) {
+    static Experiment.Session session(Mode mode, Setup s, MixedPrecision.LossScaler[] scalerOut) {
         Rng.seed(41);
         ReversalTask task = new ReversalTask(s.digits(), 43);
-        double[] losses = new double[s.steps()];
-        Experiment.Outcome outcome;
         MixedPrecision.LossScaler scaler = new MixedPrecision.LossScaler();
+        if (scalerOut != null) scalerOut[0] = scaler;
         GptConfig config = GptConfig.defaults().withDataType(mode == Mode.MASTER_WEIGHTS ? DataType.HALF : DataType.FLOAT);
-        Map<Category, Long> max;
-        MemoryMeter meter = MemoryMeter.current();   // the caller's meter (Experiment.measure or measured())
-        try (Gpt model = new Gpt(config)) {
-            AdamW adam = mode == Mode.MASTER_WEIGHTS ? null : new AdamW(model.parameters(), 3e-3, 0.9, 0.999, 1e-8, 0.0);
-            MixedPrecision.MasterWeights masters = mode == Mode.MASTER_WEIGHTS
-                    ? new MixedPrecision.MasterWeights(model.parameters(), 3e-3) : null;
-            outcome = Experiment.timed(s.steps(), i -> losses[i] = switch (mode) {
-                case FLOAT32 -> Training.step(model, adam, task, s.batch());
-                case AUTOCAST -> MixedPrecision.autocastStep(model, adam, scaler, () -> task.next(s.batch()), DataType.HALF);
-                case MASTER_WEIGHTS -> MixedPrecision.masterWeightsStep(model, masters, scaler, () -> task.next(s.batch()));
-            });
-            max = new EnumMap<>(meter.maxByCategory());
-            if (adam != null) adam.close();
-            if (masters != null) masters.close();
+        Gpt model = new Gpt(config);
+        if (mode == Mode.MASTER_WEIGHTS) {
+            MixedPrecision.MasterWeights masters = new MixedPrecision.MasterWeights(model.parameters(), 3e-3);
+            return Experiment.Session.of(i -> MixedPrecision.masterWeightsStep(model, masters, scaler,
+                    () -> task.next(s.batch())), masters, model);
         }
-        return new Run(losses, outcome, max, scaler);
+        AdamW adam = new AdamW(model.parameters(), 3e-3, 0.9, 0.999, 1e-8, 0.0);
+        return Experiment.Session.of(i -> mode == Mode.FLOAT32 ? Training.step(model, adam, task, s.batch())
+                : MixedPrecision.autocastStep(model, adam, scaler, () -> task.next(s.batch()), DataType.HALF), adam, model);
+    }
+
+    /**
+     * Trains {@code s.steps()} steps in one mode; the per-category figures are those of the calling
+     * thread's meter.
+     */
+    public static Run train(Mode mode, Setup s) {
+        double[] losses = new double[s.steps()];
+        MixedPrecision.LossScaler[] scaler = new MixedPrecision.LossScaler[1];
+        MemoryMeter meter = MemoryMeter.current();   // the caller's meter (measured()), or the global one
+        Map<Category, Long> max;
+        try (Experiment.Session session = session(mode, s, scaler)) {
+            for (int i = 0; i < s.steps(); i++) losses[i] = session.step(i);
+            max = new EnumMap<>(meter.maxByCategory());
+        }
+        return new Run(losses, max, scaler[0]);
     }
 
     /** Runs {@link #train} under a meter of its own, on a settled device (for tests and notebooks). */

@@ -9,7 +9,6 @@ import org.memlean.grading.Task;
 import org.memlean.lab.Training;
 import org.memlean.memory.Category;
 import org.memlean.memory.Device;
-import org.memlean.memory.MemoryEvent;
 import org.memlean.memory.MemoryMeter;
 import org.memlean.memory.Scope;
 import org.memlean.nn.Gpt;
@@ -21,7 +20,7 @@ import org.memlean.tensor.Tensor;
 class MemoryAnatomyTest {
     private static final GptConfig[] CONFIGS = {
             GptConfig.defaults(), GptConfig.defaults().withLayers(3).withChannels(32),
-            new GptConfig(11, 12, 1, 2, 48, 0.0, org.nd4j.linalg.api.buffer.DataType.FLOAT)};
+            GptConfig.defaults().withBlockSize(12).withLayers(1).withHeads(2).withChannels(48)};
 
     @Test
     @Tag("task00_1")
@@ -72,10 +71,5 @@ class MemoryAnatomyTest {
                 loss.release();
             }
         }
-    }
-
-    @SuppressWarnings("unused")
-    private static MemoryEvent unused() {
-        return null;
     }
 }
