@@ -42,17 +42,20 @@ public final class TextTable {
         int[] width = new int[header.length];
         for (int i = 0; i < header.length; i++) width[i] = header[i].length();
         for (String[] r : rows) for (int i = 0; i < r.length; i++) width[i] = Math.max(width[i], r[i].length());
+        // a column is right-aligned (header too) when its first row holds a number
+        boolean[] right = new boolean[header.length];
+        for (int i = 1; i < header.length; i++) right[i] = rows.isEmpty() || numeric(rows.get(0)[i]);
         StringBuilder sb = new StringBuilder();
-        line(sb, header, width, false);
-        for (String[] r : rows) line(sb, r, width, true);
+        line(sb, header, width, right);
+        for (String[] r : rows) line(sb, r, width, right);
         return sb.toString();
     }
 
-    private static void line(StringBuilder sb, String[] cells, int[] width, boolean alignNumbers) {
+    private static void line(StringBuilder sb, String[] cells, int[] width, boolean[] alignRight) {
         for (int i = 0; i < cells.length; i++) {
             String c = cells[i];
             int pad = width[i] - c.length();
-            boolean right = alignNumbers ? numeric(c) && i > 0 : i > 0;
+            boolean right = alignRight[i];
             if (i > 0) sb.append("  ");
             if (right) sb.append(" ".repeat(pad)).append(c);
             else sb.append(c).append(i == cells.length - 1 ? "" : " ".repeat(pad));

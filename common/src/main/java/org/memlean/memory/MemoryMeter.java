@@ -187,7 +187,9 @@ public final class MemoryMeter implements AutoCloseable {
         }
         if (!concurrent) maxDiscrepancy = Math.max(maxDiscrepancy, Math.abs(backendLive - ledgerLive));
         ProcessCheck check = processCheck;
-        if (check != null) check.observe(backendNow - TOTAL_LIVE.get());
+        if (check != null && Thread.holdsLock(Memory.LOCK) && Memory.kernelsRunningElsewhere() == 0) {
+            check.observe(backendNow - TOTAL_LIVE.get());
+        }
         if (keepTimeline) {
             timeline.add(new MemoryEvent(sequence, System.nanoTime() - startNanos, kind, category, bytes, label,
                     live.clone(), ledgerLive, backendLive));
@@ -262,9 +264,14 @@ public final class MemoryMeter implements AutoCloseable {
         return allocations;
     }
 
+    static boolean processCheckRunning() {
+        return processCheck != null;
+    }
+
     /**
-     * Starts checking, at every event of every meter, that the backend counter equals the sum of all
-     * ledgers (plus what was untracked when the check began). One check at a time.
+     * Starts checking, at every allocation and release of every meter, that the backend counter
+     * equals the sum of all ledgers (plus what was untracked when the check began) — whenever no
+     * other thread is inside a kernel, whose own native scratch no ledger can see. One check at a time.
      */
     public static ProcessCheck checkProcess() {
         synchronized (Memory.LOCK) {

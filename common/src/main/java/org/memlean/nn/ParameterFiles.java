@@ -26,7 +26,7 @@ public final class ParameterFiles {
 
     public static void save(Module module, Path path) throws IOException {
         try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(path)))) {
-            Map<String, Tensor> params = module.namedParameters();
+            Map<String, Tensor> params = module.namedState();
             out.writeUTF(MAGIC);
             out.writeInt(params.size());
             for (Map.Entry<String, Tensor> e : params.entrySet()) {
@@ -43,7 +43,7 @@ public final class ParameterFiles {
     }
 
     public static void load(Module module, Path path) throws IOException {
-        Map<String, Tensor> params = module.namedParameters();
+        Map<String, Tensor> params = module.namedState();
         Map<String, double[]> read = new LinkedHashMap<>();
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(path)))) {
             String magic = in.readUTF();

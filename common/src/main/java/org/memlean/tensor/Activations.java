@@ -2,7 +2,7 @@ package org.memlean.tensor;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** exp, log, tanh, GELU (tanh form), ReLU, softmax and log-softmax over the last axis. */
+/** exp, log, tanh, sigmoid, GELU (tanh form), ReLU, SiLU, softmax and log-softmax over the last axis. */
 public final class Activations {
     private Activations() {}
 
@@ -26,6 +26,22 @@ public final class Activations {
     public static Tensor tanh(Tensor x) {
         Tensor out = unary("tanh", x, Raw::tanh);
         if (Autograd.needsGrad(x)) new Unary("Tanh", Activations::tanhGrad).attach(out, x).save(out);
+        return out;
+    }
+
+    /** The logistic sigmoid 1 / (1 + e^−x); saves its output (its gradient is y·(1 − y)). */
+    public static Tensor sigmoid(Tensor x) {
+        Tensor out = unary("sigmoid", x, (in, o) -> Kernels.run("sigmoid", 0, () -> org.nd4j.linalg.factory.Nd4j.exec(
+                new org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid(in, o))));
+        if (Autograd.needsGrad(x)) new Unary("Sigmoid", Activations::sigmoidGrad).attach(out, x).save(out);
+        return out;
+    }
+
+    /** SiLU (swish), x·sigmoid(x), in one native kernel each way; saves its input. */
+    public static Tensor silu(Tensor x) {
+        Tensor out = unary("silu", x, (in, o) -> Kernels.run("swish", 0, () -> org.nd4j.linalg.factory.Nd4j.exec(
+                new org.nd4j.linalg.api.ops.impl.transforms.strict.Swish(in, o))));
+        if (Autograd.needsGrad(x)) new Unary("Silu", Activations::siluGrad).attach(out, x).save(x);
         return out;
     }
 
@@ -100,6 +116,19 @@ public final class Activations {
     private static void tanhGrad(INDArray g, INDArray y, OpScope op, INDArray o) {
         Raw.mul(y, y, o);                 // y²
         Raw.reverseSub(o, 1, o);          // 1 − y²
+        Raw.mul(o, g, o);
+    }
+
+    private static void sigmoidGrad(INDArray g, INDArray y, OpScope op, INDArray o) {
+        Raw.reverseSub(y, 1, o);          // 1 − y
+        Raw.mul(o, y, o);
+        Raw.mul(o, g, o);
+    }
+
+    private static void siluGrad(INDArray g, INDArray x, OpScope op, INDArray o) {
+        // d/dx x·σ(x) = σ(x)·(1 + x·(1 − σ(x))), libnd4j's swish derivative
+        Kernels.run("swish_bp", 0, () -> org.nd4j.linalg.factory.Nd4j.exec(
+                new org.nd4j.linalg.api.ops.impl.transforms.strict.SwishDerivative(x, o)));
         Raw.mul(o, g, o);
     }
 

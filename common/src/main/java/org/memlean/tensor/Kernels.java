@@ -61,6 +61,7 @@ final class Kernels {
     /** Runs {@code call}, announced to the listeners; a backend refusal becomes the course's error. */
     static void run(String name, long flops, Runnable call) {
         Listeners.kernel(name, flops, call);
+        Memory.kernelStarting();
         try {
             call.run();
         } catch (DeviceOutOfMemoryException e) {
@@ -70,6 +71,8 @@ final class Kernels {
                 throw Memory.outOfMemory(0, null, null, Category.TEMPORARY, "native scratch memory of op '" + name + "'", e);
             }
             throw e;
+        } finally {
+            Memory.kernelFinished();
         }
     }
 

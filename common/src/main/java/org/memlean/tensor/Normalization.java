@@ -4,7 +4,7 @@ import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** Layer normalisation over the last axis, with a learned scale (gamma) and shift (beta). */
+/** Layer normalisation over the last axis and batch normalisation over channels, each with a learned scale (gamma) and shift (beta). */
 public final class Normalization {
     private Normalization() {}
 
@@ -108,6 +108,150 @@ public final class Normalization {
                     Raw.sub(dxhat, o, o);
                     Raw.sub(o, m1, o);
                     Raw.mul(o, rstd.array(), o);
+                    gx = op.result(o);
+                }
+            }
+            return new Tensor[] {gx, gGamma, gBeta};
+        }
+    }
+
+    /**
+     * Batch normalisation of NCHW images (B, C, H, W) per channel. In training it normalises with
+     * the batch's mean and (biased) variance over B·H·W and updates the running statistics in place
+     * — {@code running ← (1 − momentum)·running + momentum·batch}, with the unbiased variance, as
+     * PyTorch does; in evaluation it uses the running statistics. Saves the input and per channel
+     * the mean and 1/std (FLOAT), as PyTorch does.
+     */
+    public static Tensor batchNorm2d(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                     double momentum, double eps, boolean training) {
+        if (x.rank() != 4) throw new IllegalArgumentException("batchNorm2d needs (B, C, H, W), got " + Arrays.toString(x.shape()));
+        long c = x.size(1);
+        for (Tensor t : new Tensor[] {gamma, beta, runningMean, runningVar}) {
+            if (t.rank() != 1 || t.size(0) != c) {
+                throw new IllegalArgumentException("batchNorm2d of " + Arrays.toString(x.shape()) + " needs per-channel "
+                        + "tensors of shape [" + c + "], got " + Arrays.toString(t.shape()));
+            }
+        }
+        long count = x.size(0) * x.size(2) * x.size(3);
+        if (training && count < 2) {
+            throw new IllegalArgumentException("batchNorm2d in training needs more than one value per channel, got "
+                    + Arrays.toString(x.shape()));
+        }
+        long[] kept = {1, c, 1, 1};
+        int[] axes = {0, 2, 3};
+        DataType storage = Compute.promote(x.dtype(), gamma.dtype());
+        DataType compute = Compute.of(storage);
+        Tensor out;
+        Tensor mean;
+        Tensor rstd;
+        try (OpScope op = new OpScope("batchNorm2d")) {
+            INDArray in = op.in(x, compute);
+            INDArray m = op.out(compute, kept);
+            INDArray r = op.out(compute, kept);
+            INDArray o = op.out(storage, x.shape());
+            if (training) {
+                Raw.mean(in, true, axes, m);
+                Raw.sub(in, m, o);                                // xc (in o, for now)
+                INDArray sq = op.temp(compute, x.shape());
+                Raw.mul(o, o, sq);
+                Raw.mean(sq, true, axes, r);                      // biased variance
+                updateRunning(op, runningMean, m, momentum, 1.0);
+                updateRunning(op, runningVar, r, momentum, (double) count / (count - 1));
+            } else {
+                Raw.assign(m, op.in(runningMean, compute).reshape('c', kept));
+                Raw.assign(r, op.in(runningVar, compute).reshape('c', kept));
+                Raw.sub(in, m, o);
+            }
+            Raw.addScalar(r, eps, r);
+            Kernels.run("rsqrt", 0, () -> org.nd4j.linalg.factory.Nd4j.exec(
+                    new org.nd4j.linalg.api.ops.impl.transforms.floating.RSqrt(r, r)));
+            Raw.mul(o, r, o);                                     // xhat
+            Raw.mul(o, op.in(gamma, compute).reshape('c', kept), o);
+            Raw.add(o, op.in(beta, compute).reshape('c', kept), o);
+            out = op.result(o);
+            mean = op.result(m);
+            rstd = op.result(r);
+        }
+        if (Autograd.needsGrad(x, gamma, beta)) {
+            new BatchNormBackward(training).attach(out, x, gamma, beta).save(x, mean, rstd, gamma);
+        }
+        mean.release();
+        rstd.release();
+        return out;
+    }
+
+    /** running ← (1 − momentum)·running + momentum·factor·batch, in place, in the running tensor's dtype. */
+    private static void updateRunning(OpScope op, Tensor running, INDArray batch, double momentum, double factor) {
+        INDArray r = op.in(running, batch.dataType());
+        INDArray b = batch.reshape('c', running.shape());
+        INDArray scaled = op.temp(batch.dataType(), running.shape());
+        Raw.scale(b, momentum * factor, scaled);
+        Raw.scale(r, 1 - momentum, r);
+        Raw.add(r, scaled, r);
+        if (r != running.array()) Raw.assign(running.array(), r);
+        running.storage().bumpVersion();
+    }
+
+    static final class BatchNormBackward extends Function {
+        private final boolean training;
+
+        BatchNormBackward(boolean training) {
+            this.training = training;
+        }
+
+        @Override
+        public String name() {
+            return "BatchNorm2d";
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            Tensor x = saved(0);
+            Tensor mean = saved(1);
+            Tensor rstd = saved(2);
+            Tensor gamma = saved(3);
+            Tensor[] in = inputs();
+            int[] axes = {0, 2, 3};
+            DataType compute = mean.dtype();
+            long[] kept = mean.shape();
+            Tensor gx = null;
+            Tensor gGamma = null;
+            Tensor gBeta = null;
+            try (OpScope op = new OpScope("BatchNorm2dBackward")) {
+                INDArray gc = op.in(g, compute);
+                INDArray xhat = op.temp(compute, x.shape());
+                Raw.sub(op.in(x, compute), mean.array(), xhat);
+                Raw.mul(xhat, rstd.array(), xhat);
+                if (in[1].requiresGrad()) {
+                    INDArray gg = op.out(inputType(1), inputShape(1));
+                    INDArray prod = op.temp(compute, x.shape());
+                    Raw.mul(gc, xhat, prod);
+                    Raw.sum(prod, false, axes, gg);
+                    gGamma = op.result(gg);
+                }
+                if (in[2].requiresGrad()) {
+                    INDArray gb = op.out(inputType(2), inputShape(2));
+                    Raw.sum(gc, false, axes, gb);
+                    gBeta = op.result(gb);
+                }
+                if (in[0].requiresGrad()) {
+                    // training: dx = rstd · (dxhat − mean(dxhat) − xhat · mean(dxhat · xhat)); evaluation: rstd · dxhat
+                    INDArray dxhat = op.temp(compute, x.shape());
+                    Raw.mul(gc, op.in(gamma, compute).reshape('c', kept), dxhat);
+                    INDArray o = op.out(inputType(0), inputShape(0));
+                    if (training) {
+                        INDArray m1 = op.temp(compute, kept);
+                        INDArray m2 = op.temp(compute, kept);
+                        Raw.mean(dxhat, true, axes, m1);
+                        Raw.mul(dxhat, xhat, o);
+                        Raw.mean(o, true, axes, m2);
+                        Raw.mul(xhat, m2, o);
+                        Raw.sub(dxhat, o, o);
+                        Raw.sub(o, m1, o);
+                        Raw.mul(o, rstd.array(), o);
+                    } else {
+                        Raw.mul(dxhat, rstd.array(), o);
+                    }
                     gx = op.result(o);
                 }
             }

@@ -364,6 +364,8 @@ public final class Tensor {
     public Tensor tanh() { return Activations.tanh(this); }
     public Tensor gelu() { return Activations.gelu(this); }
     public Tensor relu() { return Activations.relu(this); }
+    public Tensor sigmoid() { return Activations.sigmoid(this); }
+    public Tensor silu() { return Activations.silu(this); }
     public Tensor softmax() { return Activations.softmax(this); }
     public Tensor logSoftmax() { return Activations.logSoftmax(this); }
     public Tensor cast(DataType dataType) { return Casts.cast(this, dataType); }

@@ -223,4 +223,50 @@ class OpGradientTest {
     private static Category unused() {
         return Category.INPUT;
     }
+
+    @Test
+    void convolutionPlainStridedPaddedGroupedAndDepthwise() {
+        check("conv2d 3x3, stride 1, padding 1, bias", List.of(leaf(30, 1, 2, 3, 5, 5), leaf(31, 0.5, 4, 3, 3, 3), leaf(32, 1, 4)),
+                t -> Convolution.conv2d(t.get(0), t.get(1), t.get(2), 1, 1, 1));
+        GradCheck.free(inputs);
+        check("conv2d 3x3, stride 2, no padding, no bias", List.of(leaf(33, 1, 2, 2, 7, 6), leaf(34, 0.5, 3, 2, 3, 3)),
+                t -> Convolution.conv2d(t.get(0), t.get(1), null, 2, 0, 1));
+        GradCheck.free(inputs);
+        check("conv2d 1x1, two groups", List.of(leaf(35, 1, 2, 4, 3, 3), leaf(36, 0.5, 6, 2, 1, 1), leaf(37, 1, 6)),
+                t -> Convolution.conv2d(t.get(0), t.get(1), t.get(2), 1, 0, 2));
+        GradCheck.free(inputs);
+        check("conv2d depthwise 3x3, stride 2, padding 1", List.of(leaf(38, 1, 2, 3, 6, 6), leaf(39, 0.5, 3, 1, 3, 3)),
+                t -> Convolution.conv2d(t.get(0), t.get(1), null, 2, 1, 3));
+    }
+
+    @Test
+    void averagePooling() {
+        check("avgPool2d 2x2 stride 2", List.of(leaf(40, 1, 2, 3, 4, 6)), t -> Convolution.avgPool2d(t.get(0), 2, 2));
+        GradCheck.free(inputs);
+        check("avgPool2d 3x3 stride 1 (overlapping)", List.of(leaf(41, 1, 1, 2, 5, 5)), t -> Convolution.avgPool2d(t.get(0), 3, 1));
+    }
+
+    @Test
+    void batchNormInTrainingAndInEvaluation() {
+        Tensor runningMean = leaf(42, 0.1, 3).requiresGrad(false);
+        Tensor runningVar = leaf(43, 0.1, 3).requiresGrad(false);
+        Raw.addScalar(runningVar.array(), 1, runningVar.array());     // a variance: positive
+        try {
+            check("batchNorm2d training", List.of(leaf(44, 1, 3, 3, 2, 2), leaf(45, 1, 3), leaf(46, 1, 3)),
+                    t -> Normalization.batchNorm2d(t.get(0), t.get(1), t.get(2), runningMean, runningVar, 0.1, 1e-5, true));
+            GradCheck.free(inputs);
+            check("batchNorm2d evaluation", List.of(leaf(47, 1, 2, 3, 2, 2), leaf(48, 1, 3), leaf(49, 1, 3)),
+                    t -> Normalization.batchNorm2d(t.get(0), t.get(1), t.get(2), runningMean, runningVar, 0.1, 1e-5, false));
+        } finally {
+            runningMean.storage().free();
+            runningVar.storage().free();
+        }
+    }
+
+    @Test
+    void siluAndSigmoid() {
+        check("silu", List.of(leaf(50, 2, 3, 7)), t -> t.get(0).silu());
+        GradCheck.free(inputs);
+        check("sigmoid", List.of(leaf(51, 2, 3, 7)), t -> t.get(0).sigmoid());
+    }
 }

@@ -1,0 +1,11 @@
+package org.memlean.nn;
+
+import org.memlean.tensor.Tensor;
+
+/** SiLU (swish), x·sigmoid(x): MobileNet's and MobileViT's activation. Saves its input. */
+public final class Silu extends Module {
+    @Override
+    public Tensor forward(Tensor x) {
+        return x.silu();
+    }
+}
