@@ -14,7 +14,6 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import javax.imageio.ImageIO;
 import org.knowm.xchart.AnnotationLine;
@@ -53,8 +52,11 @@ public final class Charts {
             new Color(0x8C564B), new Color(0xE377C2), new Color(0x7F7F7F), new Color(0xBCBD22), new Color(0x17BECF)};
 
     /** The phase marks a memory chart labels, and their letters. */
-    private static final Map<String, String> PHASES = Map.of("forward", "F", "backward", "B", "optimizer", "O",
-            "micro-batch", "μ", "recompute", "R");
+    private static final Map<String, String> PHASES = Map.of("forward", "F", "backward", "B", "optimizer", "O");
+
+    /** Short legend names of the categories (so six fit on one line under a chart). */
+    private static final String[] CATEGORY_NAMES = {"parameters", "gradients", "optimizer", "activations",
+            "temporaries", "inputs"};
 
     private Charts() {}
 
@@ -76,7 +78,7 @@ public final class Charts {
      * on the timeline become dashed vertical lines labelled F (forward), B (backward), O (optimizer).
      */
     public static XYChart memoryOverStep(String title, List<MemoryEvent> timeline, double maxMebibytes) {
-        XYChart chart = new XYChartBuilder().width(560).height(360).title(title)
+        XYChart chart = new XYChartBuilder().width(600).height(370).title(title)
                 .xAxisTitle("events of the run (F forward, B backward, O optimizer)").yAxisTitle("MiB live").build();
         style(chart.getStyler());
         chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Area);
@@ -100,7 +102,7 @@ public final class Charts {
             }
         }
         for (int k = categories.length - 1; k >= 0; k--) {
-            XYSeries s = chart.addSeries(categories[k].name().toLowerCase(Locale.ROOT).replace('_', ' '), x, cumulative[k]);
+            XYSeries s = chart.addSeries(CATEGORY_NAMES[k], x, cumulative[k]);
             s.setMarker(SeriesMarkers.NONE);
             s.setFillColor(CATEGORY_COLORS[k]);
             s.setLineColor(CATEGORY_COLORS[k].darker());
@@ -223,8 +225,7 @@ public final class Charts {
     public static CategoryChart categoryBars(String title, Map<String, Map<Category, Long>> runs) {
         CategoryChart chart = new CategoryChartBuilder().width(720).height(380).title(title).yAxisTitle("MiB").build();
         style(chart.getStyler());
-        List<String> names = Arrays.stream(Category.values())
-                .map(c -> c.name().toLowerCase(Locale.ROOT).replace('_', ' ')).toList();
+        List<String> names = Arrays.asList(CATEGORY_NAMES);
         int k = 0;
         for (Map.Entry<String, Map<Category, Long>> run : runs.entrySet()) {
             chart.addSeries(run.getKey(), names, Arrays.stream(Category.values())

@@ -59,7 +59,7 @@ public final class HtmlReport {
                         "<tr><td>%s</td><td class=n>%s</td><td class=n>%.1f%%</td><td class=n>%.1f ms</td>"
                                 + "<td class=n>%s</td><td class=n>%.2f×</td><td class=n>%.4f</td></tr>%n",
                         escape(m.name()), Bytes.format(m.peakBytes()), 100 * r.saving(m), m.stepMillis(),
-                        escape(r.timeRatio(m).format()), m.work().ratioTo(r.baseline().work()), m.finalLoss()));
+                        escape(m == r.baseline() ? "baseline" : r.timeRatio(m).format()), m.work().ratioTo(r.baseline().work()), m.finalLoss()));
             }
             html.append("</table>\n");
             html.append(Charts.imgTag(Charts.arms(r), r.title())).append('\n');

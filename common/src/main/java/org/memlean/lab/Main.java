@@ -321,7 +321,7 @@ public final class Main implements Callable<Integer> {
         for (Measurement m : r.arms()) {
             t.row(m.name() + (m == r.techniqueRun() ? " *" : ""), Bytes.format(m.peakBytes()),
                     String.format(Locale.ROOT, "%.1f%%", 100 * r.saving(m)),
-                    String.format(Locale.ROOT, "%.1f ms", m.stepMillis()), r.timeRatio(m).format(),
+                    String.format(Locale.ROOT, "%.1f ms", m.stepMillis()), m == r.baseline() ? "baseline" : r.timeRatio(m).format(),
                     String.format(Locale.ROOT, "%.2f×", m.work().ratioTo(r.baseline().work())),
                     String.format(Locale.ROOT, "%.4f", m.finalLoss()));
         }
