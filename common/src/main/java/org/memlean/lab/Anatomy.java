@@ -16,17 +16,17 @@ import org.memlean.tensor.Rng;
 
 /**
  * Where the bytes of one training step go. Runs two steps of the GPT with AdamW (the first creates
- * the optimizer state) and measures the second: its peak, by category, and the ledger at the end
- * of forward — the moment the analytic model describes exactly.
+ * the optimizer state) and measures the second: its peak — how big, by category, and where in the
+ * step — and the ledger at two moments, the end of forward and the optimizer step. Beside each,
+ * the analytic prediction: the end of forward by the closed formula below, the optimizer step and
+ * the step's true peak by {@link StepMemoryModel}, which follows backward op by op.
  *
- * <p>The analytic model (FLOAT, dropout off, batch B, sequence T, answer length N, P parameters):
+ * <p>The closed formula of the end of forward (FLOAT, dropout off, batch B, sequence T, answer
+ * length N, P parameters):
  * <ul>
- *   <li>PARAMETER 4P; OPTIMIZER_STATE 8P (AdamW's two moments); GRADIENT 0 at the end of forward
- *       (gradients were set to none after the previous step) and 4P once backward has finished;</li>
- *   <li>ACTIVATION, what the Functions saved: per block 16·BTC (LN inputs, linear inputs, q k v, the
- *       GELU's input and output) + B·H·T² (softmax output) + 4·BT (each LN's mean and 1/std); then
- *       the final LN (BTC + 2BT), the head's input (BTC) and the loss's log-probabilities (B·N·V);
- *       all times 4 bytes;</li>
+ *   <li>PARAMETER 4P; OPTIMIZER_STATE 8P (AdamW's two moments); GRADIENT 0 (gradients were set to
+ *       none after the previous step);</li>
+ *   <li>ACTIVATION, what the Functions saved: {@link GptConfig#savedActivationBytes};</li>
  *   <li>INPUT: ids (B·T), targets (B·N) and position ids (T), INT32; TEMPORARY: the loss scalar.</li>
  * </ul>
  */
@@ -36,19 +36,23 @@ public final class Anatomy {
     /**
      * @param measuredPeakBytes the second step's measured peak
      * @param measuredPeakByCategory the ledger at that peak
+     * @param measuredPeakAt the phase and the buffer whose allocation made the peak
+     * @param predictedPeak the step model's peak, its breakdown and where it falls
      * @param measuredEndOfForward the ledger when forward ended
-     * @param predictedEndOfForward the analytic model of that moment
+     * @param predictedEndOfForward the closed formula of that moment
+     * @param measuredOptimizerStep the ledger at the highest moment of the optimizer step
+     * @param predictedOptimizerStep the model of that moment
      * @param maxByCategory each category's own highest value in the step
      */
     public record Result(GptConfig config, int batchSize, int sequenceLength, int answerLength,
-                         long measuredPeakBytes, Map<Category, Long> measuredPeakByCategory,
+                         long measuredPeakBytes, Map<Category, Long> measuredPeakByCategory, String measuredPeakAt,
+                         StepMemoryModel.Peak predictedPeak,
                          Map<Category, Long> measuredEndOfForward, Map<Category, Long> predictedEndOfForward,
                          Map<Category, Long> measuredOptimizerStep, Map<Category, Long> predictedOptimizerStep,
                          Map<Category, Long> maxByCategory, List<MemoryEvent> timeline) {
-        /** The analytic peak: whichever modelled moment holds more bytes. */
-        public Map<Category, Long> predictedPeakByCategory() {
-            return total(predictedEndOfForward) >= total(predictedOptimizerStep) ? predictedEndOfForward
-                    : predictedOptimizerStep;
+        /** The predicted peak over the measured one, minus one (0.01 is 1 % high). */
+        public double peakError() {
+            return (double) predictedPeak.bytes() / measuredPeakBytes - 1;
         }
     }
 
@@ -71,37 +75,58 @@ public final class Anatomy {
             int from = 0;
             while (!isMark(all.get(from), "measured step")) from++;
             List<MemoryEvent> step = all.subList(from, all.size());
-            MemoryEvent peak = step.get(0);
-            for (MemoryEvent e : step) if (e.backendLive() > peak.backendLive()) peak = e;
-            Map<Category, Long> optimizerStep = atMark(step, "optimizer");
-            long largest = 0;
-            for (var t : model.parameters()) largest = Math.max(largest, t.bytes());
-            optimizerStep.merge(Category.TEMPORARY, largest, Long::sum); // AdamW's one scratch buffer
+            int peakIndex = 0;
+            for (int i = 0; i < step.size(); i++) if (step.get(i).backendLive() > step.get(peakIndex).backendLive()) peakIndex = i;
+            MemoryEvent peak = step.get(peakIndex);
+            int optimizerMark = indexOfMark(step, "optimizer");
+            MemoryEvent optimizerPeak = step.get(optimizerMark);
+            for (int i = optimizerMark; i < step.size(); i++) {
+                if (step.get(i).backendLive() > optimizerPeak.backendLive()) optimizerPeak = step.get(i);
+            }
             Map<Category, Long> max = new EnumMap<>(Category.class);
             for (Category c : Category.values()) {
                 max.put(c, step.stream().mapToLong(e -> e.liveByCategory()[c.ordinal()]).max().orElse(0));
             }
             optimizer.close();
+            long t = task.sequenceLength();
             return new Result(config, batchSize, task.sequenceLength(), digits, peak.backendLive(), byCategory(peak),
-                    atMark(step, "backward"), predictEndOfForward(config, batchSize, task.sequenceLength(), digits),
-                    optimizerStep, predictOptimizerStep(config, batchSize, task.sequenceLength(), digits),
-                    max, List.copyOf(step));
+                    where(step, peakIndex), StepMemoryModel.predictPeak(config, batchSize, t, digits),
+                    byCategory(step.get(indexOfMark(step, "backward"))), predictEndOfForward(config, batchSize, t, digits),
+                    byCategory(optimizerPeak), predictOptimizerStep(config, batchSize, t, digits), max, List.copyOf(step));
         }
+    }
+
+    /**
+     * Where the event at {@code index} falls: the last phase mark before it and the buffer whose
+     * allocation made it (skipping the 4-byte scalars ops allocate for a moment).
+     */
+    static String where(List<MemoryEvent> events, int index) {
+        String phase = "";
+        String buffer = null;
+        for (int i = index; i >= 0; i--) {
+            MemoryEvent e = events.get(i);
+            if (buffer == null && e.kind() == MemoryEvent.Kind.ALLOCATE && !"scalar".equals(e.label())) buffer = e.label();
+            if (e.kind() == MemoryEvent.Kind.MARK && !e.label().endsWith("done")) {
+                phase = e.label();
+                break;
+            }
+        }
+        return buffer == null ? phase : phase + ": " + buffer;
     }
 
     private static boolean isMark(MemoryEvent e, String label) {
         return e.kind() == MemoryEvent.Kind.MARK && label.equals(e.label());
     }
 
+    private static int indexOfMark(List<MemoryEvent> events, String label) {
+        for (int i = 0; i < events.size(); i++) if (isMark(events.get(i), label)) return i;
+        throw new IllegalStateException("no '" + label + "' mark on the timeline");
+    }
+
     private static Map<Category, Long> byCategory(MemoryEvent e) {
         Map<Category, Long> m = new EnumMap<>(Category.class);
         for (Category c : Category.values()) m.put(c, e.liveByCategory()[c.ordinal()]);
         return m;
-    }
-
-    private static Map<Category, Long> atMark(List<MemoryEvent> events, String label) {
-        for (MemoryEvent e : events) if (isMark(e, label)) return byCategory(e);
-        throw new IllegalStateException("no '" + label + "' mark on the timeline");
     }
 
     /** The measured and predicted breakdowns as a text table, with the finding in one sentence. */
@@ -111,28 +136,32 @@ public final class Anatomy {
         sb.append(String.format("One training step of the GPT (L=%d, C=%d, H=%d, V=%d, %,d parameters), B=%d, T=%d, "
                         + "AdamW, %s backend%n", config.layers(), config.channels(), config.heads(), config.vocabSize(),
                 config.parameterCount(), r.batchSize(), r.sequenceLength(), Device.backendName()));
-        sb.append(String.format("%-16s %14s %14s %14s %14s %14s%n", "category", "at peak", "end of fwd", "predicted",
-                "optimizer", "predicted"));
+        TextTable t = new TextTable("category", "peak", "predicted", "end of fwd", "predicted", "optimizer", "predicted");
         for (Category c : Category.values()) {
-            sb.append(String.format("%-16s %14s %14s %14s %14s %14s%n", c, Bytes.format(r.measuredPeakByCategory().get(c)),
+            t.row(c, Bytes.format(r.measuredPeakByCategory().get(c)), Bytes.format(r.predictedPeak().byCategory().get(c)),
                     Bytes.format(r.measuredEndOfForward().get(c)), Bytes.format(r.predictedEndOfForward().get(c)),
-                    Bytes.format(r.measuredOptimizerStep().get(c)), Bytes.format(r.predictedOptimizerStep().get(c))));
+                    Bytes.format(r.measuredOptimizerStep().get(c)), Bytes.format(r.predictedOptimizerStep().get(c)));
         }
-        sb.append(String.format("%-16s %14s %14s %14s %14s %14s%n", "total", Bytes.format(r.measuredPeakBytes()),
+        t.row("total", Bytes.format(r.measuredPeakBytes()), Bytes.format(r.predictedPeak().bytes()),
                 Bytes.format(total(r.measuredEndOfForward())), Bytes.format(total(r.predictedEndOfForward())),
-                Bytes.format(total(r.measuredOptimizerStep())), Bytes.format(total(r.predictedOptimizerStep()))));
-        long modelled = Math.max(total(r.predictedEndOfForward()), total(r.predictedOptimizerStep()));
-        sb.append(String.format("Measured peak %s; the larger modelled moment %s; the %s between them are backward's "
-                        + "transients (gradients of activations and op scratch, which the model does not count).%n",
-                Bytes.format(r.measuredPeakBytes()), Bytes.format(modelled),
-                Bytes.format(r.measuredPeakBytes() - modelled)));
+                Bytes.format(total(r.measuredOptimizerStep())), Bytes.format(total(r.predictedOptimizerStep())));
+        sb.append(t);
+        sb.append(String.format(java.util.Locale.ROOT, "Measured peak %s at %s; predicted %s (%+.2f%%) at %s.%n",
+                Bytes.format(r.measuredPeakBytes()), r.measuredPeakAt(), Bytes.format(r.predictedPeak().bytes()),
+                100 * r.peakError(), r.predictedPeak().at()));
+        long endOfForward = total(r.measuredEndOfForward());
+        if (r.measuredPeakBytes() > endOfForward) {
+            sb.append(String.format("The peak is %s above the end of forward, where activations are largest: "
+                            + "backward's gradients of activations and its ops' scratch buffers are alive while most "
+                            + "saved activations still are.%n", Bytes.format(r.measuredPeakBytes() - endOfForward)));
+        }
         return sb.toString();
     }
 
     /**
-     * The analytic model of the optimizer step's peak: every gradient (4P), parameters and
+     * The analytic model of the optimizer step's highest moment: every gradient (4P), parameters and
      * moments, the batch (ids and targets; position ids went with backward), the loss scalar,
-     * and AdamW's scratch buffer for the largest parameter. Activations are all gone.
+     * AdamW's workspace (one buffer of the largest parameter) and one scalar op's value.
      */
     public static Map<Category, Long> predictOptimizerStep(GptConfig config, long b, long t, long n) {
         long c = config.channels();
@@ -143,7 +172,7 @@ public final class Anatomy {
         m.put(Category.GRADIENT, 4 * p);
         m.put(Category.OPTIMIZER_STATE, 8 * p);
         m.put(Category.ACTIVATION, 0L);
-        m.put(Category.TEMPORARY, 4 + 4 * largest);
+        m.put(Category.TEMPORARY, 4 + 4 * largest + 4);
         m.put(Category.INPUT, 4 * (b * t + b * n));
         return m;
     }

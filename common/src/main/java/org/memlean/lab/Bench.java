@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.memlean.data.ReversalTask;
-import org.memlean.memory.Category;
 import org.memlean.memory.Device;
 import org.memlean.memory.MemoryEvent;
 import org.memlean.memory.MemoryMeter;
@@ -45,16 +44,22 @@ public final class Bench {
                 : new Setup(GptConfig.defaults().withBlockSize(64).withLayers(4).withHeads(8).withChannels(256), 16, 32, 2, 7);
     }
 
-    /** Model FLOPs of one training step: 6·P·tokens (forward 2, backward 4) plus attention, 12·L·B·T²·C. */
+    /**
+     * FLOPs of one training step's matrix products: every linear layer 6·tokens·in·out (forward 2,
+     * backward 4) — 12·L·C² per token for the blocks, C·V for the head — plus attention's two
+     * products, 12·L·B·T²·C. (The usual 6·P·tokens counts the embeddings and norms too, which do no
+     * matmul.) {@code BenchTest} checks it against the framework's own count of a step.
+     */
     public static long modelFlops(Setup s) {
         long t = 2L * s.digits();
-        return 6L * s.config().parameterCount() * s.tokens()
-                + 12L * s.config().layers() * s.batch() * t * t * s.config().channels();
+        long c = s.config().channels();
+        long weights = 12L * s.config().layers() * c * c + c * s.config().vocabSize();
+        return 6L * s.tokens() * weights + 12L * s.config().layers() * s.batch() * t * t * c;
     }
 
     public record Result(Setup setup, double stepMillis, double stepSpreadMillis, double tokensPerSecond,
                          long modelFlopsPerStep, double achievedGflops, double sgemmGflops, double plainStepMillis,
-                         int kernelsPerStep, int allocationsPerStep, long peakBytes, long minimumBytes,
+                         int kernelsPerStep, int allocationsPerStep, long peakBytes, long predictedPeakBytes,
                          List<Map<String, Object>> techniques) {
         public double efficiency() {
             return achievedGflops / sgemmGflops;
@@ -64,8 +69,9 @@ public final class Bench {
             return stepMillis / plainStepMillis;
         }
 
+        /** The measured peak over the step model's prediction (1.00: the model is exact). */
         public double memoryRatio() {
-            return (double) peakBytes / minimumBytes;
+            return (double) peakBytes / predictedPeakBytes;
         }
     }
 
@@ -147,11 +153,12 @@ public final class Bench {
                 row.put("timeRatio", r.timeRatio().median());
                 row.put("timeRatioLow", r.timeRatio().low());
                 row.put("timeRatioHigh", r.timeRatio().high());
+                row.put("time", r.timeRatio().format());
                 techniques.add(row);
             }
         }
         return new Result(s, step, spread(millis), s.tokens() / (step / 1000), flops, flops / (step / 1000) / 1e9,
-                sgemm, median(plain), kernels, allocations, peak, minimumBytes(s), techniques);
+                sgemm, median(plain), kernels, allocations, peak, predictedPeakBytes(s), techniques);
     }
 
     /** The highest backend reading after a mark. */
@@ -165,18 +172,9 @@ public final class Bench {
         return peak;
     }
 
-    /**
-     * The analytic minimum of a step: parameters, gradients and AdamW's moments (16 bytes per
-     * parameter), the saved activations (the anatomy's formula), and the largest temporary — the
-     * biggest single tensor of the step, max(B·T·4C, B·H·T², B·T·V) floats.
-     */
-    public static long minimumBytes(Setup s) {
-        GptConfig c = s.config();
-        long t = 2L * s.digits();
-        long activations = c.savedActivationBytes(s.batch(), t, s.digits());
-        long largest = 4L * Math.max(s.batch() * t * 4L * c.channels(),
-                Math.max((long) s.batch() * c.heads() * t * t, s.batch() * t * (long) c.vocabSize()));
-        return 16L * c.parameterCount() + activations + largest;
+    /** The step model's prediction of the step's peak ({@link StepMemoryModel}, exact on this framework). */
+    public static long predictedPeakBytes(Setup s) {
+        return StepMemoryModel.predictPeak(s.config(), s.batch(), 2L * s.digits(), s.digits()).bytes();
     }
 
     public static Map<String, Object> json(Result r) {
@@ -193,7 +191,7 @@ public final class Bench {
         out.put("kernelsPerStep", r.kernelsPerStep());
         out.put("allocationsPerStep", r.allocationsPerStep());
         out.put("peakBytes", r.peakBytes());
-        out.put("minimumBytes", r.minimumBytes());
+        out.put("predictedPeakBytes", r.predictedPeakBytes());
         out.put("memoryRatio", r.memoryRatio());
         out.put("techniques", r.techniques());
         return out;

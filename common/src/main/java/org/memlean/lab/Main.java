@@ -200,8 +200,12 @@ public final class Main implements Callable<Integer> {
         @Option(names = "--layers", defaultValue = "2", description = "Transformer blocks L (default ${DEFAULT-VALUE}).")
         int layers;
 
+        @CommandLine.Mixin
+        ThreadsOption threadsOption = new ThreadsOption();
+
         @Override
         public Integer call() {
+            int threads = threadsOption.apply();
             if (batch < 1 || digits < 1 || layers < 1) {
                 throw new UsageError("--batch, --digits and --layers must be positive (got " + batch + ", " + digits
                         + ", " + layers + ")");
@@ -215,9 +219,11 @@ public final class Main implements Callable<Integer> {
             Anatomy.Result r = Anatomy.run(config, batch, digits);
             if (json) {
                 Map<String, Object> out = new LinkedHashMap<>();
+                out.put("threads", threads);
                 out.put("measured", Map.of("peakBytes", r.measuredPeakBytes(), "peakByCategory",
-                        names(r.measuredPeakByCategory())));
-                out.put("predicted", Map.of("peakByCategory", names(r.predictedPeakByCategory())));
+                        names(r.measuredPeakByCategory()), "peakAt", r.measuredPeakAt()));
+                out.put("predicted", Map.of("peakBytes", r.predictedPeak().bytes(), "peakByCategory",
+                        names(r.predictedPeak().byCategory()), "peakAt", r.predictedPeak().at()));
                 Map<String, Object> phases = new LinkedHashMap<>();
                 phases.put("endOfForward", Map.of("measured", names(r.measuredEndOfForward()),
                         "predicted", names(r.predictedEndOfForward())));
@@ -243,32 +249,39 @@ public final class Main implements Callable<Integer> {
         @Option(names = "--no-chapters", description = "Skip timing each chapter's technique.")
         boolean noChapters;
 
+        @CommandLine.Mixin
+        ThreadsOption threadsOption = new ThreadsOption();
+
         @Override
         public Integer call() {
+            int threads = threadsOption.apply();
             System.err.println("bench: timing the GPT step, its plain-ND4J replay and a 1024³ sgemm…");
             Bench.Result r = Bench.run(quick, !noChapters);
             if (json) {
-                System.out.println(Json.write(Bench.json(r)));
+                Map<String, Object> out = new LinkedHashMap<>();
+                out.put("threads", threads);
+                out.putAll(Bench.json(r));
+                System.out.println(Json.write(out));
                 return 0;
             }
             Bench.Setup s = r.setup();
-            System.out.printf(Locale.ROOT, "GPT L=%d C=%d H=%d, %,d parameters, B=%d, T=%d, AdamW, %s backend%n",
+            System.out.printf(Locale.ROOT, "GPT L=%d C=%d H=%d, %,d parameters, B=%d, T=%d, AdamW, %s backend, %d %s%n",
                     s.config().layers(), s.config().channels(), s.config().heads(), s.config().parameterCount(),
-                    s.batch(), 2 * s.digits(), Device.backendName());
+                    s.batch(), 2 * s.digits(), Device.backendName(), threads, threads == 1 ? "thread" : "threads");
             System.out.printf(Locale.ROOT, "step            %10.1f ms (interquartile spread %.1f ms), %,.0f tokens/s%n",
                     r.stepMillis(), r.stepSpreadMillis(), r.tokensPerSecond());
-            System.out.printf(Locale.ROOT, "model FLOPs     %10.2f GFLOP per step (6·P·tokens + 12·L·B·T²·C)%n",
-                    r.modelFlopsPerStep() / 1e9);
+            System.out.printf(Locale.ROOT, "matmul FLOPs    %10.2f GFLOP per step (6·tokens·(12·L·C² + C·V) + 12·L·B·T²·C, "
+                    + "as the framework counts them)%n", r.modelFlopsPerStep() / 1e9);
             System.out.printf(Locale.ROOT, "achieved        %10.1f GFLOP/s; sgemm 1024³ %.1f GFLOP/s; efficiency %.2f%n",
                     r.achievedGflops(), r.sgemmGflops(), r.efficiency());
             System.out.printf(Locale.ROOT, "plain ND4J      %10.1f ms for the same %d kernels and %d allocations; "
                     + "overhead ratio %.2f%n", r.plainStepMillis(), r.kernelsPerStep(), r.allocationsPerStep(),
                     r.overheadRatio());
-            System.out.printf(Locale.ROOT, "memory          peak %s, analytic minimum %s, ratio %.2f%n",
-                    Bytes.format(r.peakBytes()), Bytes.format(r.minimumBytes()), r.memoryRatio());
+            System.out.printf(Locale.ROOT, "memory          peak %s, predicted by the step model %s, ratio %.3f%n",
+                    Bytes.format(r.peakBytes()), Bytes.format(r.predictedPeakBytes()), r.memoryRatio());
             for (Map<String, Object> t : r.techniques()) {
-                System.out.printf(Locale.ROOT, "chapter %-3s technique step %8.1f ms, ×%.2f the baseline (quick size)%n",
-                        t.get("chapter"), (Double) t.get("stepMillis"), (Double) t.get("timeRatio"));
+                System.out.printf(Locale.ROOT, "chapter %-3s technique step %8.1f ms, %s the baseline's (quick size)%n",
+                        t.get("chapter"), (Double) t.get("stepMillis"), t.get("time"));
             }
             return 0;
         }

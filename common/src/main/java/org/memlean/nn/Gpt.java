@@ -43,6 +43,10 @@ public final class Gpt extends Module {
         if (index < 0 || index >= config.layers()) {
             throw new IllegalArgumentException("block index " + index + " is out of range 0.." + (config.layers() - 1));
         }
+        if (stages != null) {
+            throw new IllegalStateException("the blocks run regrouped in stages (setStages); replacing block " + index
+                    + " would not change what runs: setStages(null) first");
+        }
         return replaceChild("blocks." + index, block);
     }
 
@@ -55,8 +59,21 @@ public final class Gpt extends Module {
         return stages == null ? blocks() : List.copyOf(stages);
     }
 
-    /** Runs these modules in place of the blocks (null restores the blocks). */
+    /**
+     * Runs these modules in place of the blocks (null restores the blocks). The stages must hold
+     * exactly the blocks' parameters, so a regrouping cannot silently drop or add a block.
+     */
     public void setStages(List<Module> stages) {
+        if (stages != null) {
+            java.util.Set<Tensor> inStages = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            for (Module m : stages) inStages.addAll(m.namedParameters().values());
+            java.util.Set<Tensor> inBlocks = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            for (Module m : blocks()) inBlocks.addAll(m.namedParameters().values());
+            if (!inStages.equals(inBlocks)) {
+                throw new IllegalArgumentException("stages must run exactly the model's blocks: they hold "
+                        + inStages.size() + " parameter tensors, the blocks " + inBlocks.size());
+            }
+        }
         this.stages = stages == null ? null : List.copyOf(stages);
     }
 

@@ -17,11 +17,11 @@ class GptTrainingTest {
             AdamW optimizer = new AdamW(model.parameters(), 3e-3, 0.9, 0.99, 1e-8, 0.0);
             double first = Training.step(model, optimizer, task, 32);
             double last = first;
-            long start = System.nanoTime();
             for (int i = 1; i < 80; i++) last = Training.step(model, optimizer, task, 32);
-            System.out.printf("reversal: loss %.3f -> %.3f in 80 steps, %.1f s%n", first, last,
-                    (System.nanoTime() - start) / 1e9);
-            assertThat(first).isCloseTo(ReversalTask.chanceLoss(), org.assertj.core.data.Offset.offset(0.3));
+            // untrained: logits near 0, so the loss is near ln 11 (uniform over the vocabulary)
+            assertThat(first).isCloseTo(Math.log(ReversalTask.VOCAB), org.assertj.core.data.Offset.offset(0.05));
+            // learned: a mean cross-entropy of 0.1 means the right digit gets e^−0.1 ≈ 90% of the
+            // probability on average — the task is solved, not guessed (chance is ln 10 ≈ 2.3)
             assertThat(last).isLessThan(0.1);
             optimizer.close();
         }

@@ -5,7 +5,6 @@ import static org.memlean.tensor.GradCheck.leaf;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.memlean.memory.Category;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /** Every op's gradient against central differences in DOUBLE, broadcasting cases included. */
@@ -217,11 +216,6 @@ class OpGradientTest {
     @Test
     void sharedInputsAccumulate() {
         check("x*x + x", List.of(leaf(80, 1, 3, 4)), t -> t.get(0).mul(t.get(0)).add(t.get(0)));
-    }
-
-    @SuppressWarnings("unused")
-    private static Category unused() {
-        return Category.INPUT;
     }
 
     @Test

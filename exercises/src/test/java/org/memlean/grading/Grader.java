@@ -3,7 +3,6 @@ package org.memlean.grading;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectPackage;
 
 import java.lang.reflect.Method;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -101,10 +100,5 @@ public final class Grader {
             return "timed out after " + TIMEOUT;
         }
         return message.length() > 160 ? message.substring(0, 157) + "…" : message;
-    }
-
-    @SuppressWarnings("unused")
-    private static Map<String, Object> unused() {
-        return new LinkedHashMap<>();
     }
 }

@@ -28,16 +28,44 @@ import org.memlean.tensor.Tensor;
  * "module", so the parameters of a wrapped part are named "attn.module.qkv.weight".
  */
 public final class Checkpoint extends Module {
-    private final Module module;
+    /**
+     * Where the wrapper reads and puts back the random state: the framework's generator. (Package
+     * private so a test can pass one that forgets to put it back, and show that the equivalence
+     * test then fails.)
+     */
+    interface RandomState {
+        long read();
 
-    private Checkpoint(Module module) {
-        this.module = child("module", module);
+        void restore(long state);
+
+        RandomState FRAMEWORK = new RandomState() {
+            @Override
+            public long read() {
+                return Rng.state();
+            }
+
+            @Override
+            public void restore(long state) {
+                Rng.restore(state);
+            }
+        };
+    }
+
+    private final RandomState random;
+
+    private Checkpoint(Module module, RandomState random) {
+        child("module", module);
+        this.random = random;
     }
 
     /** The module, run without saving in forward and recomputed in backward. */
     public static Checkpoint wrap(Module module) {
+        return wrap(module, RandomState.FRAMEWORK);
+    }
+
+    static Checkpoint wrap(Module module, RandomState random) {
         if (module instanceof Checkpoint c) return c;
-        return new Checkpoint(module);
+        return new Checkpoint(module, random);
     }
 
     /** The article's Block form: its attention and its MLP checkpointed separately. */
@@ -63,43 +91,50 @@ public final class Checkpoint extends Module {
      * at a time. {@code length} = 1 checkpoints every block.
      */
     public static void segments(Gpt model, int length) {
+        segments(model, length, RandomState.FRAMEWORK);
+    }
+
+    static void segments(Gpt model, int length, RandomState random) {
         List<Module> blocks = model.blocks();
         if (length < 1 || length > blocks.size()) {
             throw new IllegalArgumentException("segment length must be in 1.." + blocks.size() + ", got " + length);
         }
         List<Module> stages = new ArrayList<>();
         for (int start = 0; start < blocks.size(); start += length) {
-            stages.add(wrap(new Sequence(blocks.subList(start, Math.min(start + length, blocks.size())))));
+            stages.add(wrap(new Sequence(blocks.subList(start, Math.min(start + length, blocks.size()))), random));
         }
         model.setStages(stages);
     }
 
     @Override
     public Tensor forward(Tensor x) {
+        Module module = part("module");
         boolean trainable = !module.parameters().isEmpty();
         if (!GradMode.isEnabled() || !(x.requiresGrad() || trainable)) return module.forward(x);
-        long randomState = Rng.state();                  // dropout must draw the same masks again
+        long randomState = random.read();                // dropout must draw the same masks again
         Tensor out;
         try (GradMode.Guard off = GradMode.noGrad()) {
             out = module.forward(x);                     // nothing inside is saved
         }
-        Recompute.record(module, randomState, out, x);
+        Recompute.record(module, random, randomState, out, x);
         return out;
     }
 
     /** The Function that stands for the whole wrapped module in the graph. */
     static final class Recompute extends Function {
         private final Module module;
+        private final RandomState random;
         private final long randomState;
 
-        Recompute(Module module, long randomState) {
+        Recompute(Module module, RandomState random, long randomState) {
             this.module = module;
+            this.random = random;
             this.randomState = randomState;
         }
 
         /** Makes {@code out} the result of the whole module, saving its input x only. */
-        static void record(Module module, long randomState, Tensor out, Tensor x) {
-            Recompute function = new Recompute(module, randomState);
+        static void record(Module module, RandomState random, long randomState, Tensor out, Tensor x) {
+            Recompute function = new Recompute(module, random, randomState);
             function.attach(out, x);
             function.save(x);
         }
@@ -112,8 +147,8 @@ public final class Checkpoint extends Module {
         @Override
         protected Tensor[] backward(Tensor gradOutput) {
             Tensor x = saved(0);
-            long now = Rng.state();
-            Rng.restore(randomState);
+            long now = random.read();
+            random.restore(randomState);
             MemoryMeter.current().mark("recompute");
             Tensor gradInput = null;
             try (Scope recompute = Scope.open(); GradMode.Guard on = GradMode.enableGrad()) {
@@ -127,7 +162,7 @@ public final class Checkpoint extends Module {
                 out.release();
                 input.release();
             } finally {
-                Rng.restore(now);
+                random.restore(now);
             }
             return new Tensor[] {gradInput};
         }
@@ -135,18 +170,18 @@ public final class Checkpoint extends Module {
 
     /** Blocks applied one after another (a checkpoint segment); registers them, so it has their parameters. */
     static final class Sequence extends Module {
-        private final List<Module> parts;
+        private final int size;
 
         Sequence(List<Module> parts) {
-            this.parts = List.copyOf(parts);
+            this.size = parts.size();
             for (int i = 0; i < parts.size(); i++) child(Integer.toString(i), parts.get(i));
         }
 
         @Override
         public Tensor forward(Tensor x) {
             Tensor h = x;
-            for (Module part : parts) {
-                Tensor next = part.forward(h);
+            for (int i = 0; i < size; i++) {
+                Tensor next = part(Integer.toString(i)).forward(h);
                 if (h != x) h.release();
                 h = next;
             }

@@ -25,9 +25,23 @@ public final class FailureModes {
      * @param zeroInFloat32 entries that are zero in float32 too (no information lost there)
      * @param lostWithoutScaling non-zero in float32, zero in float16 without scaling
      * @param lostWithScaling the same with the loss scaled by {@code scale}
+     * @param float32Magnitudes the non-zero float32 gradient entries' magnitudes, sorted
      */
     public record Underflow(long entries, long zeroInFloat32, long lostWithoutScaling, long lostWithScaling,
-                            double scale) {}
+                            double scale, float[] float32Magnitudes) {
+        /** Non-zero float32 gradient entries below {@code threshold} in magnitude. */
+        public long belowInFloat32(double threshold) {
+            int i = java.util.Arrays.binarySearch(float32Magnitudes, (float) threshold);
+            return i >= 0 ? i : -i - 1;
+        }
+
+        @Override
+        public String toString() {
+            return String.format(java.util.Locale.ROOT, "Underflow[%d gradient entries, %d zero in float32 too; "
+                    + "lost in float16 without scaling: %d, with the loss scaled by %.0f: %d]", entries, zeroInFloat32,
+                    lostWithoutScaling, scale, lostWithScaling);
+        }
+    }
 
     public static Underflow underflow(int batch, double lossWeight, double scale) {
         float[] reference = gradients(DataType.FLOAT, batch, lossWeight);
@@ -36,15 +50,20 @@ public final class FailureModes {
         long zeroInFloat32 = 0;
         long lost = 0;
         long lostScaled = 0;
+        float[] magnitudes = new float[reference.length];
+        int nonZero = 0;
         for (int i = 0; i < reference.length; i++) {
             if (reference[i] == 0) {
                 zeroInFloat32++;
                 continue;
             }
+            magnitudes[nonZero++] = Math.abs(reference[i]);
             if (plain[i] == 0) lost++;
             if (scaled[i] == 0) lostScaled++;
         }
-        return new Underflow(reference.length, zeroInFloat32, lost, lostScaled, scale);
+        float[] sorted = java.util.Arrays.copyOf(magnitudes, nonZero);
+        java.util.Arrays.sort(sorted);
+        return new Underflow(reference.length, zeroInFloat32, lost, lostScaled, scale, sorted);
     }
 
     /** All gradient entries of the default GPT stored as {@code type}, for the loss × {@code weight}. */
@@ -78,7 +97,8 @@ public final class FailureModes {
         List<Boolean> skipped = new ArrayList<>();
         boolean unchanged = true;
         try (Gpt model = new Gpt(GptConfig.defaults().withDataType(DataType.HALF))) {
-            float[] initial = model.parameters().get(5).toFloatArray();
+            Tensor watched = model.namedParameters().get("blocks.0.attn.qkv.weight");
+            float[] initial = watched.toFloatArray();
             MixedPrecision.MasterWeights masters = new MixedPrecision.MasterWeights(model.parameters(), 1e-3);
             ReversalTask task = new ReversalTask(4, 3);
             boolean stepped = false;
@@ -88,7 +108,7 @@ public final class FailureModes {
                 MixedPrecision.masterWeightsStep(model, masters, scaler, () -> task.next(8));
                 boolean skip = scaler.skippedSteps() > before;
                 skipped.add(skip);
-                if (skip && !stepped) unchanged &= java.util.Arrays.equals(initial, model.parameters().get(5).toFloatArray());
+                if (skip && !stepped) unchanged &= java.util.Arrays.equals(initial, watched.toFloatArray());
                 stepped |= !skip;
             }
             masters.close();
