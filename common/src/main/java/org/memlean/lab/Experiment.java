@@ -15,17 +15,21 @@ import org.memlean.memory.Work;
  * on a settled device — model construction included — and reports the backend's peak, the ledger
  * by category at that peak, the losses and the timeline. <b>Work</b> (counted, not timed): the last
  * step's matmul FLOPs, kernels and allocations. <b>Time</b> (noisy, so repeated): every arm is
- * opened again, warmed up, and then timed one step at a time in interleaved rounds — A, B, C, then
- * B, C, A, … — so each arm sees the same machine; each arm reports its median and quartiles, and
- * ratios are taken round by round ({@link Ratio}).
+ * opened again, warmed up, and then timed in interleaved rounds — A, B, C, then B, C, A, … — so
+ * each arm sees the same machine; each arm reports its median and quartiles, and ratios are taken
+ * round by round ({@link Ratio}). A sample is the mean of a few consecutive steps (as many as make
+ * the baseline's sample last about {@link #SAMPLE_MILLIS} ms), and the garbage collector runs
+ * before each round, outside the clock: a 100 ms step is otherwise at the mercy of one pause.
  */
 public final class Experiment {
     private Experiment() {}
 
     /** Interleaved timing rounds (each arm timed once a round): at least 5. */
-    public static final int ROUNDS = 5;
+    public static final int ROUNDS = 7;
     /** Untimed steps per arm before the rounds. */
     public static final int WARM_UP = 2;
+    /** The least wall time a timing sample of the baseline should cover. */
+    public static final double SAMPLE_MILLIS = 250;
 
     /** One training step of an arm; returns its loss. */
     @FunctionalInterface
@@ -127,14 +131,25 @@ public final class Experiment {
                 sessions.add(arm.open().get());
                 times.add(new double[ROUNDS]);
             }
-            for (int w = 0; w < WARM_UP; w++) for (Session s : sessions) s.step(steps + w);
+            double baselineMillis = 0;
+            for (int w = 0; w < WARM_UP; w++) {
+                for (int a = 0; a < n; a++) {
+                    long start = System.nanoTime();
+                    sessions.get(a).step(steps + w);
+                    if (a == 0) baselineMillis = (System.nanoTime() - start) / 1e6;
+                }
+            }
+            int perSample = (int) Math.max(1, Math.min(8, Math.ceil(SAMPLE_MILLIS / Math.max(1e-3, baselineMillis))));
+            int index = steps + WARM_UP;
             for (int round = 0; round < ROUNDS; round++) {
+                System.gc();
                 for (int k = 0; k < n; k++) {
                     int a = (round + k) % n;
                     long start = System.nanoTime();
-                    sessions.get(a).step(steps + WARM_UP + round);
-                    times.get(a)[round] = (System.nanoTime() - start) / 1e6;
+                    for (int i = 0; i < perSample; i++) sessions.get(a).step(index + i);
+                    times.get(a)[round] = (System.nanoTime() - start) / 1e6 / perSample;
                 }
+                index += perSample;
             }
         } finally {
             for (Session s : sessions) s.close();
