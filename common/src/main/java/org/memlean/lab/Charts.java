@@ -78,15 +78,26 @@ public final class Charts {
      * on the timeline become dashed vertical lines labelled F (forward), B (backward), O (optimizer).
      */
     public static XYChart memoryOverStep(String title, List<MemoryEvent> timeline, double maxMebibytes) {
-        XYChart chart = new XYChartBuilder().width(600).height(370).title(title)
+        return memoryOverStep(title, timeline, maxMebibytes, true);
+    }
+
+    private static XYChart memoryOverStep(String title, List<MemoryEvent> timeline, double maxMebibytes, boolean legend) {
+        XYChart chart = new XYChartBuilder().width(600).height(legend ? 400 : 340).title(title)
                 .xAxisTitle("events of the run (F forward, B backward, O optimizer)").yAxisTitle("MiB live").build();
         style(chart.getStyler());
         chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Area);
         chart.getStyler().setPlotGridLinesVisible(false);
         chart.getStyler().setMarkerSize(0);
         chart.getStyler().setXAxisTicksVisible(false);
+        chart.getStyler().setLegendVisible(legend);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+        chart.getStyler().setLegendLayout(Styler.LegendLayout.Vertical);
         chart.getStyler().setYAxisMin(0.0);
-        double top = maxMebibytes > 0 ? maxMebibytes * 1.12 : 1;
+        double highest = maxMebibytes;
+        if (highest <= 0) {   // the timeline's own highest total
+            for (MemoryEvent e : timeline) highest = Math.max(highest, e.ledgerLive() / 1048576.0);
+        }
+        double top = highest > 0 ? highest * 1.12 : 1;
         chart.getStyler().setYAxisMax(top);
         int n = Math.max(1, timeline.size());
         double[] x = new double[n];
@@ -117,11 +128,11 @@ public final class Charts {
                 letters.add(letter);
             }
         }
-        if (marks.size() <= 48) {   // more would be a smear: then the bands alone tell the story
-            for (int i = 0; i < marks.size(); i++) {
-                chart.addAnnotation(new AnnotationLine(marks.get(i)[0], true, false));
-                chart.addAnnotation(new AnnotationText(letters.get(i), marks.get(i)[0], top * 0.95, false));
-            }
+        boolean all = marks.size() <= 30;   // more would be a smear: then only the optimizer steps are marked
+        for (int i = 0; i < marks.size(); i++) {
+            if (!all && !"O".equals(letters.get(i))) continue;
+            chart.addAnnotation(new AnnotationLine(marks.get(i)[0], true, false));
+            chart.addAnnotation(new AnnotationText(letters.get(i), marks.get(i)[0], top * 0.95, false));
         }
         return chart;
     }
@@ -132,10 +143,46 @@ public final class Charts {
         List<BufferedImage> images = new ArrayList<>();
         for (Measurement m : report.arms()) {
             images.add(image(memoryOverStep(m.name() + " — peak " + org.memlean.memory.Bytes.format(m.peakBytes()),
-                    m.timeline(), max)));
+                    m.timeline(), max, false)));
         }
-        return captioned(grid(images, 3), "Memory over each arm's run, stacked by category, same scale: compare the "
-                + "height of the red band (activations) and the peak of each.");
+        BufferedImage grid = grid(images, 3);
+        return captioned(stack(grid, categoryLegend(grid.getWidth())), "Memory over each arm's run, stacked by "
+                + "category, same scale (F forward, B backward, O optimizer step): compare the red band (activations) "
+                + "and the peak of each.");
+    }
+
+    /** One line of coloured boxes naming the categories: the legend every memory chart of a grid shares. */
+    static BufferedImage categoryLegend(int width) {
+        BufferedImage out = new BufferedImage(width, 34, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, width, out.getHeight());
+        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
+        FontMetrics fm = g.getFontMetrics();
+        int x = 12;
+        for (int k = 0; k < CATEGORY_NAMES.length; k++) {
+            g.setColor(CATEGORY_COLORS[k]);
+            g.fillRect(x, 10, 16, 16);
+            g.setColor(new Color(0x333333));
+            g.drawString(CATEGORY_NAMES[k], x + 22, 10 + fm.getAscent() - 1);
+            x += 22 + fm.stringWidth(CATEGORY_NAMES[k]) + 24;
+        }
+        g.dispose();
+        return out;
+    }
+
+    /** Two images, one above the other. */
+    static BufferedImage stack(BufferedImage top, BufferedImage bottom) {
+        BufferedImage out = new BufferedImage(Math.max(top.getWidth(), bottom.getWidth()), top.getHeight() + bottom.getHeight(),
+                BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, out.getWidth(), out.getHeight());
+        g.drawImage(top, 0, 0, null);
+        g.drawImage(bottom, 0, top.getHeight(), null);
+        g.dispose();
+        return out;
     }
 
     /** Images laid out left to right, {@code across} to a row. */

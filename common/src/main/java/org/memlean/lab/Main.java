@@ -326,36 +326,14 @@ public final class Main implements Callable<Integer> {
         return out;
     }
 
-    /** A chapter's report as text: one row per arm, then the formula's predictions. */
+    /** A chapter's report as text: one row per arm, the peaks by category, the formula's predictions. */
     static String reportText(Report r, int threads) {
         StringBuilder sb = new StringBuilder(String.format("Chapter %d: %s (%d %s)%n", r.chapter(), r.title(), threads,
                 threads == 1 ? "thread" : "threads"));
-        TextTable t = new TextTable("arm", "peak", "saving", "step (median)", "time", "work", "final loss");
-        for (Measurement m : r.arms()) {
-            t.row(m.name() + (m == r.techniqueRun() ? " *" : ""), Bytes.format(m.peakBytes()),
-                    String.format(Locale.ROOT, "%.1f%%", 100 * r.saving(m)),
-                    String.format(Locale.ROOT, "%.1f ms", m.stepMillis()), m == r.baseline() ? "baseline" : r.timeRatio(m).format(),
-                    String.format(Locale.ROOT, "%.2f×", m.work().ratioTo(r.baseline().work())),
-                    String.format(Locale.ROOT, "%.4f", m.finalLoss()));
-        }
-        sb.append(t);
-        sb.append("* the chapter's headline technique. Peak by category at each arm's peak:\n");
-        TextTable c = new TextTable(header(r));
-        for (Category cat : Category.values()) {
-            Object[] row = new Object[r.arms().size() + 1];
-            row[0] = cat.name();
-            for (int i = 0; i < r.arms().size(); i++) row[i + 1] = Bytes.format(r.arms().get(i).peakByCategory().get(cat));
-            c.row(row);
-        }
-        sb.append(c);
-        r.predicted().forEach((k, v) -> sb.append(String.format("predicted %-40s %12s%n", k, Bytes.format(v))));
+        sb.append(r.table());
+        sb.append("* the chapter's headline technique.\n");
+        sb.append(r.peakTable());
+        r.predicted().forEach((k, v) -> sb.append(String.format("predicted %-50s %12s%n", k, Bytes.format(v))));
         return sb.toString();
-    }
-
-    private static String[] header(Report r) {
-        String[] h = new String[r.arms().size() + 1];
-        h[0] = "category";
-        for (int i = 0; i < r.arms().size(); i++) h[i + 1] = r.arms().get(i).name();
-        return h;
     }
 }

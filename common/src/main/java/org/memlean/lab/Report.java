@@ -57,4 +57,38 @@ public record Report(int chapter, String title, String technique, List<Measureme
     public double workRatio() {
         return techniqueRun().work().ratioTo(baseline().work());
     }
+
+    /**
+     * One row per arm: peak, saving, median step, time ratio with its uncertainty, work ratio and
+     * final loss; the headline arm marked with *. Printed in one piece.
+     */
+    public String table() {
+        TextTable t = new TextTable("arm", "peak", "saving", "step (median)", "time", "work", "final loss");
+        for (Measurement m : arms) {
+            t.row(m.name() + (m == techniqueRun() ? " *" : ""), org.memlean.memory.Bytes.format(m.peakBytes()),
+                    String.format(java.util.Locale.ROOT, "%.1f%%", 100 * saving(m)),
+                    String.format(java.util.Locale.ROOT, "%.1f ms", m.stepMillis()),
+                    m == baseline() ? "baseline" : timeRatio(m).format(),
+                    String.format(java.util.Locale.ROOT, "%.2f×", m.work().ratioTo(baseline().work())),
+                    String.format(java.util.Locale.ROOT, "%.4f", m.finalLoss()));
+        }
+        return t.toString();
+    }
+
+    /** Each arm's ledger by category at its peak, one column per arm. */
+    public String peakTable() {
+        String[] header = new String[arms.size() + 1];
+        header[0] = "at the peak";
+        for (int i = 0; i < arms.size(); i++) header[i + 1] = arms.get(i).name();
+        TextTable t = new TextTable(header);
+        for (org.memlean.memory.Category cat : org.memlean.memory.Category.values()) {
+            Object[] row = new Object[arms.size() + 1];
+            row[0] = cat.name();
+            for (int i = 0; i < arms.size(); i++) {
+                row[i + 1] = org.memlean.memory.Bytes.format(arms.get(i).peakByCategory().get(cat));
+            }
+            t.row(row);
+        }
+        return t.toString();
+    }
 }

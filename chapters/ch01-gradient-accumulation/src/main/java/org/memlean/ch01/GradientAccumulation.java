@@ -55,7 +55,7 @@ public final class GradientAccumulation {
     /** One micro-batch: forward, loss × weight, backward; everything but p.grad freed on return. */
     private static double backward(Gpt model, Batch b, double weight) {
         try (Scope micro = Scope.open()) {
-            MemoryMeter.current().mark("micro-batch");
+            MemoryMeter.current().mark("forward");                   // one micro-batch's forward
             Tensor microLoss = model.loss(b.inputs(), b.targets());   // mean over this micro-batch's tokens
             Tensor scaled = microLoss.mul(weight);                     // 1/n for equal micro-batches
             double value = microLoss.item() * weight;
@@ -86,6 +86,7 @@ public final class GradientAccumulation {
                 loss += backward(model, b, 1.0 / microBatches);
             }
         }
+        MemoryMeter.current().mark("optimizer");
         optimizer.step();
         optimizer.zeroGrad(true);
         return loss;
@@ -103,6 +104,7 @@ public final class GradientAccumulation {
         for (int start = 0; start < batches.size(); start += n) {
             List<Batch> window = batches.subList(start, Math.min(start + n, batches.size()));
             losses.add(accumulate(model, window));
+            MemoryMeter.current().mark("optimizer");
             optimizer.step();
             optimizer.zeroGrad(true);
         }

@@ -73,7 +73,10 @@ public final class GradientAccumulationChapter implements Chapter {
     public record SweepRow(int n, int microBatch, long peakBytes, long activationBytes, long predictedActivationBytes,
                            double millis) {}
 
-    /** One accumulated step of the same batch for each n, measured: the chapter's table. */
+    /**
+     * For each n, a steady-state accumulated step of the same batch (after a warm-up step that creates
+     * AdamW's state), measured: the chapter's table.
+     */
     public static java.util.List<SweepRow> sweep(int batch, int digits, int... ns) {
         GptConfig config = GptConfig.defaults();
         java.util.List<SweepRow> rows = new java.util.ArrayList<>();
@@ -81,16 +84,19 @@ public final class GradientAccumulationChapter implements Chapter {
             if (batch % n != 0) throw new IllegalArgumentException("n = " + n + " does not divide the batch " + batch);
             Rng.seed(17);
             ReversalTask task = new ReversalTask(digits, 23);
-            org.memlean.memory.Device.settle();
-            try (org.memlean.memory.MemoryMeter meter = org.memlean.memory.MemoryMeter.start("n=" + n, false);
-                 Gpt model = new Gpt(config)) {
-                AdamW optimizer = new AdamW(model.parameters(), 1e-3);
-                long start = System.nanoTime();
+            long empty = org.memlean.memory.Device.settle();
+            try (Gpt model = new Gpt(config); AdamW optimizer = new AdamW(model.parameters(), 1e-3)) {
                 GradientAccumulation.step(model, optimizer, () -> task.next(batch / n), n);
-                double millis = (System.nanoTime() - start) / 1e6;
-                rows.add(new SweepRow(n, batch / n, meter.peakBytes(), meter.maxByCategory().get(Category.ACTIVATION),
-                        activationBytes(config, batch / n, 2L * digits, digits), millis));
-                optimizer.close();
+                try (org.memlean.memory.MemoryMeter meter = org.memlean.memory.MemoryMeter.start("n=" + n, false)) {
+                    long start = System.nanoTime();
+                    GradientAccumulation.step(model, optimizer, () -> task.next(batch / n), n);
+                    double millis = (System.nanoTime() - start) / 1e6;
+                    // the step's peak above what it started with, plus what it started with: parameters and AdamW's state
+                    long resident = meter.backendStartBytes() - empty;
+                    rows.add(new SweepRow(n, batch / n, resident + meter.peakBytes(),
+                            meter.maxByCategory().get(Category.ACTIVATION),
+                            activationBytes(config, batch / n, 2L * digits, digits), millis));
+                }
             }
         }
         return rows;

@@ -105,20 +105,20 @@ public final class CheckpointingChapter implements Chapter {
             for (Policy policy : policies) {
                 Rng.seed(29);
                 ReversalTask task = new ReversalTask(digits, 31);
-                try (Gpt model = new Gpt(config(layers))) {
+                long empty = Device.settle();
+                try (Gpt model = new Gpt(config(layers)); AdamW optimizer = new AdamW(model.parameters(), 1e-3)) {
                     apply(model, policy);
-                    AdamW optimizer = new AdamW(model.parameters(), 1e-3);
                     Training.step(model, optimizer, task, batch);
-                    Device.settle();
                     try (MemoryMeter meter = MemoryMeter.start(layers + " " + policy, false)) {
                         long start = System.nanoTime();
                         Training.step(model, optimizer, task, batch);
                         double millis = (System.nanoTime() - start) / 1e6;
                         Formula f = new Formula(config(layers), batch, 2 * digits, digits);
+                        // the step's peak above its start, plus what it started with (parameters, AdamW's state)
+                        long resident = meter.backendStartBytes() - empty;
                         rows.add(new SweepRow(layers, policy, meter.maxByCategory().get(Category.ACTIVATION),
-                                f.of(policy), meter.peakBytes(), millis));
+                                f.of(policy), resident + meter.peakBytes(), millis));
                     }
-                    optimizer.close();
                 }
             }
         }
