@@ -103,8 +103,41 @@ public record GptConfig(int vocabSize, int blockSize, int layers, int heads, int
         return 2 * b * t * channels + 2 * b * t + b * n * vocabSize;
     }
 
-    /** Bytes of activations saved at the end of forward, FLOAT (4 bytes a value), dropout off. */
+    /** Values the layer norms save as per-row statistics (mean and 1/std of 2L + 1 norms): FLOAT in every dtype. */
+    public long normStatisticValues(long b, long t) {
+        return (2L * layers + 1) * 2 * b * t;
+    }
+
+    /**
+     * Bytes of activations saved at the end of forward (dropout off), everything stored in this
+     * configuration's dtype: 4 bytes a value in FLOAT; in HALF or BFLOAT16 2 bytes a value, except the
+     * layer norms' statistics, which stay FLOAT as PyTorch keeps them.
+     */
     public long savedActivationBytes(long b, long t, long n) {
-        return 4 * (layers * blockSavedValues(b, t) + headSavedValues(b, t, n));
+        long values = layers * blockSavedValues(b, t) + headSavedValues(b, t, n);
+        if (dataType == DataType.FLOAT) return 4 * values;
+        long statistics = normStatisticValues(b, t);
+        return dataType.width() * (values - statistics) + 4 * statistics;
+    }
+
+    /**
+     * Bytes of activations saved at the end of forward under autocast to a 2-byte type (HALF or
+     * BFLOAT16) with FLOAT weights (dropout off). Per block: the two layer norms still save their
+     * FLOAT inputs (2·BTC·4) and FLOAT mean and 1/std (4·BT·4); softmax runs in FLOAT and saves its
+     * FLOAT output (B·H·T²·4), and the next matmul saves a low-precision copy of it too (B·H·T²·2); the
+     * four linear layers and the attention matmuls save low-precision inputs — q, k, v, the merged
+     * heads, the two norm outputs, the GELU's input and output: 14·BTC·2 — and low-precision copies
+     * of the four weight matrices (12·C²·2). After the blocks: the final norm (BTC·4 + 2·BT·4), the
+     * head's low-precision input and weight copy (BTC·2 + C·V·2), and the loss's FLOAT
+     * log-probabilities (B·N·V·4).
+     */
+    public long autocastSavedActivationBytes(long b, long t, long n) {
+        long ch = channels;
+        long btc = b * t * ch;
+        long bt = b * t;
+        long bhtt = b * heads * t * t;
+        long block = 2 * btc * 4 + 4 * bt * 4 + bhtt * 4 + bhtt * 2 + 14 * btc * 2 + 12 * ch * ch * 2;
+        long head = btc * 4 + 2 * bt * 4 + btc * 2 + ch * vocabSize * 2 + b * n * vocabSize * 4;
+        return layers * block + head;
     }
 }

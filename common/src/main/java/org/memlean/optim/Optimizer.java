@@ -195,10 +195,38 @@ public abstract class Optimizer implements AutoCloseable {
 
         /** Slot {@code i} viewed as {@code shape} (at most the parameter's size): for smaller scratch. */
         public INDArray slot(int i, long... shape) {
+            return view(computeType(), i, shape);
+        }
+
+        /**
+         * FLOAT slot {@code i}'s memory itself, for code that must work on the bits of each value (as
+         * stochastic rounding does): a view of the native buffer — reading and writing it allocates
+         * nothing. The host must hold the current values ({@code ensureLocation}); written values are
+         * marked as the host's, so a GPU backend copies them back before the next kernel.
+         */
+        public java.nio.FloatBuffer hostFloats(int i) {
+            INDArray view = slot(i);                                   // checks the slot exists
+            if (view.dataType() != DataType.FLOAT) {
+                throw new IllegalStateException("hostFloats is for FLOAT parameters' workspaces, not " + view.dataType());
+            }
+            org.nd4j.linalg.factory.Nd4j.getAffinityManager().ensureLocation(view,
+                    org.nd4j.linalg.api.concurrency.AffinityManager.Location.HOST);
+            java.nio.FloatBuffer all = buffers.get(DataType.FLOAT).array().data().asNioFloat();
+            int n = (int) bound.length();
+            return all.position(i * n).limit(i * n + n).slice();
+        }
+
+        /** Marks FLOAT slot {@code i} as written on the host (after {@link #hostFloats}). */
+        public void hostWritten(int i) {
+            org.nd4j.linalg.factory.Nd4j.getAffinityManager().tagLocation(slot(i),
+                    org.nd4j.linalg.api.concurrency.AffinityManager.Location.HOST);
+        }
+
+        private INDArray view(DataType type, int i, long... shape) {
             long n = bound.length();
             long want = 1;
             for (long d : shape) want *= d;
-            Storage buffer = buffers.get(computeType());
+            Storage buffer = buffers.get(type);
             if (want > n || buffer == null || (i + 1) * n > buffer.array().length()) {
                 throw new IllegalStateException("workspace slot " + i + " of " + java.util.Arrays.toString(shape)
                         + " for " + bound + ": the optimizer reserved fewer slots than its update uses");
