@@ -250,6 +250,14 @@ public final class Charts {
         return curves(title, "step", yTitle, x, series, false);
     }
 
+    /** {@link #lines} on a logarithmic y axis: where curves that end close together differ by a factor. */
+    public static XYChart logLines(String title, String yTitle, Map<String, double[]> series) {
+        XYChart chart = lines(title, yTitle, series);
+        chart.getStyler().setYAxisMin(null);
+        chart.getStyler().setYAxisLogarithmic(true);
+        return chart;
+    }
+
     /** One line per named series over shared x values, with markers if asked (for sweeps). */
     public static XYChart curves(String title, String xTitle, String yTitle, double[] x, Map<String, double[]> series,
                                  boolean markers) {

@@ -48,6 +48,15 @@ public final class Raw {
     public static void log(INDArray x, INDArray out) { Kernels.run("log", 0, () -> Nd4j.exec(new Log(x, out))); }
     public static void tanh(INDArray x, INDArray out) { Kernels.run("tanh", 0, () -> Nd4j.exec(new Tanh(x, out))); }
 
+    public static void abs(INDArray x, INDArray out) {
+        Kernels.run("abs", 0, () -> Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.same.Abs(x, out)));
+    }
+
+    /** −1, 0 or 1 by the sign of each element. */
+    public static void sign(INDArray x, INDArray out) {
+        Kernels.run("sign", 0, () -> Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.same.Sign(x, out)));
+    }
+
     public static void sqrt(INDArray x, INDArray out) {
         Kernels.run("sqrt", 0, () -> Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.floating.Sqrt(x, out)));
     }

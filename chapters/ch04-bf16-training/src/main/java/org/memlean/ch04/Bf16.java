@@ -1,0 +1,221 @@
+package org.memlean.ch04;
+
+import java.nio.FloatBuffer;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.memlean.optim.Optimizer;
+import org.memlean.tensor.Raw;
+import org.memlean.tensor.Rng;
+import org.memlean.tensor.Tensor;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * bf16 training（低精度训练）: parameters, gradients, AdamW's moments and saved activations all stored in
+ * bfloat16 — half of float32 in every category. bfloat16 keeps float32's 8 exponent bits (its range:
+ * no loss scaler is needed) but only 8 significant bits of 24 (its precision: an update smaller than
+ * half the spacing of the weight it is added to rounds away — 1 + 2⁻⁹ is 1).
+ *
+ * <p>Two fixes for those lost updates, from Zamirai et al. 2020, "Revisiting BFloat16 Training":
+ * <ul>
+ *   <li><b>Kahan-compensated summation</b>: a bf16 buffer per parameter carries what the last rounding
+ *       dropped and adds it to the next update — 2 bytes a parameter more;</li>
+ *   <li><b>stochastic rounding</b>: round the float32 result up or down at random, with probability in
+ *       proportion to the distance, so the rounding is right on average — no extra memory.</li>
+ * </ul>
+ * As everywhere in the course, the update is computed in float32 ({@code Compute}); only what is
+ * stored is bf16.
+ *
+ * <pre>{@code
+ * Gpt model = new Gpt(GptConfig.defaults().withDataType(DataType.BFLOAT16));
+ * Bf16.AdamW adam = new Bf16.AdamW(model.parameters(), 1e-3, Bf16.Rounding.KAHAN);
+ * }</pre>
+ */
+public final class Bf16 {
+    private Bf16() {}
+
+    /** How the float32 result of an update is stored into a bf16 parameter. */
+    public enum Rounding {
+        /** Round to nearest even: what a plain cast does. Small updates are lost. */
+        NEAREST,
+        /** Keep a bf16 compensation buffer of the rounding error and add it back next step. */
+        KAHAN,
+        /** Round up or down at random, with probability in proportion to the distance. */
+        STOCHASTIC
+    }
+
+    /**
+     * Rounds the float32 values in {@code values} to bf16 stochastically, in place: on the float32
+     * bits, add 16 uniform random low bits, then clear the low 16 bits. A value that already is a
+     * bf16 has zero low bits, so no carry can reach bit 16: it stays exactly what it was. Otherwise it
+     * becomes the bf16 above it in magnitude with probability (its distance from the one below) /
+     * (their spacing): unbiased.
+     */
+    public static void stochasticRound(FloatBuffer values, SplittableRandom random) {
+        for (int i = 0; i < values.limit(); i++) {
+            int bits = Float.floatToRawIntBits(values.get(i));
+            bits = (bits + random.nextInt(1 << 16)) & 0xFFFF0000;
+            values.put(i, Float.intBitsToFloat(bits));
+        }
+    }
+
+    /**
+     * AdamW (the course's, same math) whose moments are stored in the parameters' dtype and whose
+     * result is rounded into the parameters as asked. With {@code countLostUpdates} on, it counts the
+     * elements whose float32 result differed from the stored value but whose stored value did not
+     * change: updates the rounding lost entirely (a diagnostic: 8 kernels more per parameter).
+     */
+    public static final class AdamW extends Optimizer {
+        private final double lr;
+        private final double beta1;
+        private final double beta2;
+        private final double eps;
+        private final double weightDecay;
+        private final Rounding rounding;
+        private boolean countLostUpdates;
+        private long lostUpdates;
+        private long countedUpdates;
+
+        public AdamW(List<Tensor> parameters, double lr, double beta1, double beta2, double eps, double weightDecay,
+                     Rounding rounding) {
+            super(parameters);
+            if (!(lr > 0) || !(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) || !(eps > 0) || !(weightDecay >= 0)) {
+                throw new IllegalArgumentException("AdamW needs lr > 0, betas in [0, 1), eps > 0, weightDecay ≥ 0; got lr="
+                        + lr + ", betas=(" + beta1 + ", " + beta2 + "), eps=" + eps + ", weightDecay=" + weightDecay);
+            }
+            this.lr = lr;
+            this.beta1 = beta1;
+            this.beta2 = beta2;
+            this.eps = eps;
+            this.weightDecay = weightDecay;
+            this.rounding = rounding;
+        }
+
+        /** Betas (0.9, 0.999), eps 1e-8, no weight decay. */
+        public AdamW(List<Tensor> parameters, double lr, Rounding rounding) {
+            this(parameters, lr, 0.9, 0.999, 1e-8, 0.0, rounding);
+        }
+
+        /** Starts (or stops) counting lost updates; the counts restart. */
+        public AdamW countLostUpdates(boolean on) {
+            countLostUpdates = on;
+            lostUpdates = 0;
+            countedUpdates = 0;
+            return this;
+        }
+
+        /** Elements whose update the rounding lost entirely, since counting started. */
+        public long lostUpdates() {
+            return lostUpdates;
+        }
+
+        /** Elements updated (in low-precision parameters) since counting started. */
+        public long countedUpdates() {
+            return countedUpdates;
+        }
+
+        @Override
+        protected void initState(Tensor p) {
+            addState(p, "exp_avg", p.dtype(), p.shape());
+            addState(p, "exp_avg_sq", p.dtype(), p.shape());
+            if (rounding == Rounding.KAHAN) addState(p, "compensation", p.dtype(), p.shape());
+        }
+
+        /** delta, old p, g, m, v, the float32 result, the stored result (or compensation), a count's scratch. */
+        @Override
+        protected int workspaceSlots(Tensor p) {
+            return 8;
+        }
+
+        @Override
+        protected void update(Tensor p, Tensor g, Workspace w) {
+            Tensor mState = state(p, "exp_avg");
+            Tensor vState = state(p, "exp_avg_sq");
+            double correction1 = 1 - Math.pow(beta1, steps);
+            double correction2 = 1 - Math.pow(beta2, steps);
+            INDArray delta = w.slot(0);
+            INDArray old = w.slot(1);
+            Raw.assign(old, p.array());                             // p before the step, in float32
+            INDArray gc = w.in(2, g);
+            INDArray m = w.in(3, mState);
+            INDArray v = w.in(4, vState);
+            INDArray next = w.slot(5);
+            // the moments, rounded into their dtype right away
+            Raw.scale(m, beta1, m);
+            Raw.scale(gc, 1 - beta1, delta);
+            Raw.add(m, delta, m);
+            Raw.mul(gc, gc, delta);
+            Raw.scale(delta, 1 - beta2, delta);
+            Raw.scale(v, beta2, v);
+            Raw.add(v, delta, v);
+            // delta = lr · m̂ / (√v̂ + ε) + lr · wd · p   (AdamW's decoupled decay, folded in)
+            Raw.scale(v, 1 / correction2, delta);
+            Raw.sqrt(delta, delta);
+            Raw.addScalar(delta, eps, delta);
+            Raw.div(m, delta, delta);
+            Raw.scale(delta, lr / correction1, delta);
+            if (weightDecay > 0) {
+                Raw.scale(old, lr * weightDecay, next);
+                Raw.add(delta, next, delta);
+            }
+            w.out(mState, m);
+            w.out(vState, v);
+            INDArray stored = w.slot(6);
+            boolean counting = countLostUpdates && p.dtype() != w.computeType();
+            switch (rounding) {
+                case NEAREST -> {
+                    Raw.sub(old, delta, next);                      // the float32 result
+                    if (counting) markAttempted(old, next, w);
+                    w.out(p, next);                                 // rounded to nearest even
+                }
+                case STOCHASTIC -> {
+                    Raw.sub(old, delta, next);
+                    if (counting) markAttempted(old, next, w);      // before the rounding replaces next
+                    if (p.dtype() != w.computeType()) {             // a float32 parameter needs no rounding
+                        stochasticRound(w.hostFloats(5), new SplittableRandom(Rng.nextLong()));
+                        w.hostWritten(5);
+                    }
+                    w.out(p, next);                                 // exact: next holds bf16 values now
+                }
+                case KAHAN -> {
+                    // y = −delta − c;  p = round(old + y);  c = (p − old) − y
+                    Tensor cState = state(p, "compensation");
+                    Raw.add(delta, w.in(6, cState), delta);
+                    Raw.scale(delta, -1, delta);                    // y
+                    Raw.add(old, delta, next);                      // the float32 result
+                    if (counting) markAttempted(old, next, w);
+                    w.out(p, next);
+                }
+            }
+            Raw.assign(stored, p.array());                          // what was stored, in float32
+            if (counting) countLost(old, stored, w);
+            if (rounding == Rounding.KAHAN) {
+                Raw.sub(stored, old, next);                         // what the step really added
+                Raw.sub(next, delta, next);                         // minus what it meant to add: −(lost part)
+                w.out(state(p, "compensation"), next);
+            }
+        }
+
+        /** Slot 7 := 1 where the float32 result differs from the old value (an update was computed). */
+        private static void markAttempted(INDArray old, INDArray next, Workspace w) {
+            INDArray attempted = w.slot(7);
+            Raw.sub(next, old, attempted);
+            Raw.abs(attempted, attempted);
+            Raw.sign(attempted, attempted);
+        }
+
+        /** Counts elements marked attempted whose stored value equals the old one: the update was lost. */
+        private void countLost(INDArray old, INDArray stored, Workspace w) {
+            INDArray attempted = w.slot(7);
+            INDArray applied = w.slot(2);                           // g's copy, not needed any more
+            Raw.sub(stored, old, applied);
+            Raw.abs(applied, applied);
+            Raw.sign(applied, applied);                             // 1 where the stored value moved
+            Raw.mul(attempted, applied, applied);
+            Raw.sub(attempted, applied, attempted);                 // 1 where computed and lost
+            INDArray total = w.slot(3, 1);
+            Raw.sum(attempted, false, new int[0], total.reshape('c', new long[0]));
+            lostUpdates += Math.round(total.getDouble(0));
+            countedUpdates += attempted.length();
+        }
+    }
+}
