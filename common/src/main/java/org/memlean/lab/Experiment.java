@@ -24,11 +24,13 @@ import org.memlean.memory.Work;
 public final class Experiment {
     private Experiment() {}
 
-    /** Interleaved timing rounds (each arm timed once a round): at least 5. */
+    /** Interleaved timing rounds (each arm timed once a round) at the default size; at least 5. */
     public static final int ROUNDS = 7;
+    /** Rounds at the quick size (tests, CI): still 5, the least that gives quartiles. */
+    public static final int QUICK_ROUNDS = 5;
     /** Untimed steps per arm before the rounds. */
     public static final int WARM_UP = 2;
-    /** The least wall time a timing sample of the baseline should cover. */
+    /** The least wall time a timing sample of the baseline should cover (default size; a fifth at quick). */
     public static final double SAMPLE_MILLIS = 250;
 
     /** One training step of an arm; returns its loss. */
@@ -81,17 +83,19 @@ public final class Experiment {
      *
      * @param headline the index of the chapter's headline technique among {@code arms} (the baseline is 0)
      */
-    public static Report report(Chapter chapter, List<Arm> arms, int steps, int headline, Map<String, Long> predicted) {
-        return new Report(chapter.number(), chapter.title(), chapter.technique(), measureAll(arms, steps), headline,
+    public static Report report(Chapter chapter, Size size, List<Arm> arms, int steps, int headline,
+                                Map<String, Long> predicted) {
+        return new Report(chapter.number(), chapter.title(), chapter.technique(), measureAll(arms, steps, size), headline,
                 predicted);
     }
 
     /** Memory, work and interleaved time of every arm, in the arms' order. */
-    public static List<Measurement> measureAll(List<Arm> arms, int steps) {
+    public static List<Measurement> measureAll(List<Arm> arms, int steps, Size size) {
         if (steps < 1) throw new IllegalArgumentException("an experiment needs at least one step, got " + steps);
         List<Run> runs = new ArrayList<>();
         for (Arm arm : arms) runs.add(measureMemory(arm, steps));
-        List<double[]> times = time(arms, steps);
+        boolean quick = size == Size.QUICK;
+        List<double[]> times = time(arms, steps, quick ? QUICK_ROUNDS : ROUNDS, quick ? SAMPLE_MILLIS / 5 : SAMPLE_MILLIS);
         List<Measurement> out = new ArrayList<>();
         for (int a = 0; a < arms.size(); a++) {
             Run r = runs.get(a);
@@ -122,14 +126,14 @@ public final class Experiment {
     }
 
     /** Step times per arm: warm-up, then rounds in rotating order. */
-    private static List<double[]> time(List<Arm> arms, int steps) {
+    private static List<double[]> time(List<Arm> arms, int steps, int rounds, double sampleMillis) {
         int n = arms.size();
         List<Session> sessions = new ArrayList<>();
         List<double[]> times = new ArrayList<>();
         try {
             for (Arm arm : arms) {
                 sessions.add(arm.open().get());
-                times.add(new double[ROUNDS]);
+                times.add(new double[rounds]);
             }
             double baselineMillis = 0;
             for (int w = 0; w < WARM_UP; w++) {
@@ -139,9 +143,9 @@ public final class Experiment {
                     if (a == 0) baselineMillis = (System.nanoTime() - start) / 1e6;
                 }
             }
-            int perSample = (int) Math.max(1, Math.min(8, Math.ceil(SAMPLE_MILLIS / Math.max(1e-3, baselineMillis))));
+            int perSample = (int) Math.max(1, Math.min(8, Math.ceil(sampleMillis / Math.max(1e-3, baselineMillis))));
             int index = steps + WARM_UP;
-            for (int round = 0; round < ROUNDS; round++) {
+            for (int round = 0; round < rounds; round++) {
                 System.gc();
                 for (int k = 0; k < n; k++) {
                     int a = (round + k) % n;

@@ -177,7 +177,8 @@ public final class Main implements Callable<Integer> {
             }
             System.out.print(table);
             for (String f : failures) System.out.println(f);
-            System.out.println("time: median step over the baseline's, ± half the interquartile range of " + Experiment.ROUNDS
+            System.out.println("time: median step over the baseline's, ± half the interquartile range of "
+                    + (quick ? Experiment.QUICK_ROUNDS : Experiment.ROUNDS)
                     + " interleaved rounds; work: counted matmul FLOPs (or kernels) over the baseline's.");
             HtmlReport.write(reportPath, reports, quick ? "quick" : "default", threads);
             System.out.println("Report with a chart per chapter: " + reportPath.toAbsolutePath());

@@ -77,6 +77,37 @@ public record GptConfig(int vocabSize, int blockSize, int layers, int heads, int
                 + (4 * c * c + c);               // mlp proj
     }
 
+    /**
+     * Every parameter's name and shape, in the order the model registers them, without building it
+     * (for sizes no laptop holds: a calculator's input). {@code GptShapesTest} checks it against the
+     * modules' own parameters.
+     */
+    public java.util.Map<String, long[]> parameterShapes() {
+        long c = channels;
+        java.util.Map<String, long[]> shapes = new java.util.LinkedHashMap<>();
+        shapes.put("tokens.weight", new long[] {vocabSize, c});
+        shapes.put("positions.weight", new long[] {blockSize, c});
+        for (int i = 0; i < layers; i++) {
+            String b = "blocks." + i + ".";
+            shapes.put(b + "norm1.gamma", new long[] {c});
+            shapes.put(b + "norm1.beta", new long[] {c});
+            shapes.put(b + "attn.qkv.weight", new long[] {c, 3 * c});
+            shapes.put(b + "attn.qkv.bias", new long[] {3 * c});
+            shapes.put(b + "attn.proj.weight", new long[] {c, c});
+            shapes.put(b + "attn.proj.bias", new long[] {c});
+            shapes.put(b + "norm2.gamma", new long[] {c});
+            shapes.put(b + "norm2.beta", new long[] {c});
+            shapes.put(b + "mlp.fc.weight", new long[] {c, 4 * c});
+            shapes.put(b + "mlp.fc.bias", new long[] {4 * c});
+            shapes.put(b + "mlp.proj.weight", new long[] {4 * c, c});
+            shapes.put(b + "mlp.proj.bias", new long[] {c});
+        }
+        shapes.put("norm.gamma", new long[] {c});
+        shapes.put("norm.beta", new long[] {c});
+        shapes.put("head.weight", new long[] {c, vocabSize});
+        return shapes;
+    }
+
     /** Parameter count, by formula: embeddings + L blocks + final norm + head (no bias). */
     public long parameterCount() {
         long c = channels;

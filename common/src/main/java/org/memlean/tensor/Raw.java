@@ -48,6 +48,11 @@ public final class Raw {
     public static void log(INDArray x, INDArray out) { Kernels.run("log", 0, () -> Nd4j.exec(new Log(x, out))); }
     public static void tanh(INDArray x, INDArray out) { Kernels.run("tanh", 0, () -> Nd4j.exec(new Tanh(x, out))); }
 
+    /** Each element clamped to [lo, hi]. */
+    public static void clip(INDArray x, double lo, double hi, INDArray out) {
+        Kernels.custom("clipbyvalue", new INDArray[] {x}, new INDArray[] {out}, null, null, new double[] {lo, hi});
+    }
+
     public static void abs(INDArray x, INDArray out) {
         Kernels.run("abs", 0, () -> Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.same.Abs(x, out)));
     }

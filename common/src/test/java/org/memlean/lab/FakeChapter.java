@@ -35,7 +35,7 @@ public final class FakeChapter implements Chapter {
     public Report run(Size size) {
         int steps = size == Size.QUICK ? 2 : 4;
         long p = GptConfig.defaults().parameterCount();
-        return Experiment.report(this, List.of(arm("AdamW", 0), arm("SGD with momentum", 1), arm("SGD", 2)), steps, 2,
+        return Experiment.report(this, size, List.of(arm("AdamW", 0), arm("SGD with momentum", 1), arm("SGD", 2)), steps, 2,
                 Map.of("adamStateBytes", 8 * p, "sgdStateBytes", 0L));
     }
 

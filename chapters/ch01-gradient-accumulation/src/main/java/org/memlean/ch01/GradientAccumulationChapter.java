@@ -61,7 +61,7 @@ public final class GradientAccumulationChapter implements Chapter {
         predicted.put("activations, one batch", activationBytes(config, s.batch(), t, s.digits()));
         predicted.put("activations, one micro-batch of n = 4", activationBytes(config, s.microBatch(), t, s.digits()));
         predicted.put("parameters + gradients + AdamW", 16L * config.parameterCount());
-        return Experiment.report(this, arms, s.steps(), indexOf(s.microBatches()), predicted);
+        return Experiment.report(this, size, arms, s.steps(), indexOf(s.microBatches()), predicted);
     }
 
     private static int indexOf(int n) {

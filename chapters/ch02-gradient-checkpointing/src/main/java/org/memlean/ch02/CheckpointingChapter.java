@@ -62,7 +62,7 @@ public final class CheckpointingChapter implements Chapter {
         predicted.put("activations, plain", f.plain());
         predicted.put("activations, every block", f.segments(1));
         predicted.put("activations, √L segments", f.segments(Checkpoint.sqrt(s.layers())));
-        return Experiment.report(this, arms, s.steps(), Policy.SQRT_SEGMENTS.ordinal(), predicted);
+        return Experiment.report(this, size, arms, s.steps(), Policy.SQRT_SEGMENTS.ordinal(), predicted);
     }
 
     /** An arm's name: the policy at depth L. */

@@ -62,7 +62,7 @@ public final class MixedPrecisionChapter implements Chapter {
         predicted.put("activations, float16 storage", Formula.float16Storage(c, s.batch(), t, s.digits()));
         predicted.put("weights + gradients + AdamW, float32 and autocast", 16 * p);
         predicted.put("weights + gradients + masters + AdamW, fp16 weights", 18 * p);
-        return Experiment.report(this, arms, s.steps(), Mode.AUTOCAST.ordinal(), predicted);
+        return Experiment.report(this, size, arms, s.steps(), Mode.AUTOCAST.ordinal(), predicted);
     }
 
     /** A training run's losses, and the meter's highest reading per category. */

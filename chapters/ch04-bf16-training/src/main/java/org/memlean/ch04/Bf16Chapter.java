@@ -66,7 +66,7 @@ public final class Bf16Chapter implements Chapter {
         predicted.put("weights + gradients + AdamW, float32", 16 * p);
         predicted.put("weights + gradients + AdamW, pure bf16", 8 * p);
         predicted.put("… + Kahan's compensation", 10 * p);
-        return Experiment.report(this, arms, s.steps(), Mode.PURE_BF16.ordinal(), predicted);
+        return Experiment.report(this, size, arms, s.steps(), Mode.PURE_BF16.ordinal(), predicted);
     }
 
     public static String name(Mode mode) {

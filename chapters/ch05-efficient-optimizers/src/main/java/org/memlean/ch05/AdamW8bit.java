@@ -1,0 +1,210 @@
+package org.memlean.ch05;
+
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+import java.util.List;
+import org.memlean.optim.Optimizer;
+import org.memlean.tensor.Raw;
+import org.memlean.tensor.Tensor;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.concurrency.AffinityManager;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * 8-bit AdamW (Dettmers et al. 2022, "8-bit Optimizers via Block-wise Quantization"): AdamW whose two
+ * moments are stored as one byte each. Each tensor is cut into blocks of {@link #BLOCK} elements; a
+ * block keeps one float32 scale, its absolute maximum, and each element the index (0–255) of the
+ * nearest value of the paper's <b>dynamic quantisation map</b> to its value / scale. The map spends
+ * its codes on a logarithmic scale — 2ⁱ evenly spaced values in each decade 10^(i−7) … 10^(i−6), for
+ * i = 0 … 6, both signs, plus 0 and 1 — so small moments keep relative precision where a linear map
+ * would round them to zero (and Adam would divide by that zero). The first moment uses the signed
+ * map; the second, never negative, uses its positive half.
+ *
+ * <p>As bitsandbytes does, tensors of fewer than {@link #MIN_8BIT_SIZE} elements (biases, norms,
+ * small embeddings) keep float32 moments: their state is small and their blocks would be mostly
+ * scale. A tensor must also be a whole number of blocks (every matrix of the course's GPT is).
+ *
+ * <p>State per 8-bit tensor of n elements: 2·n bytes of codes + 2·4·n/2048 bytes of scales, about 2
+ * bytes a parameter instead of AdamW's 8. Each step dequantises both moments into float32 (the
+ * workspace), runs AdamW's update there, and quantises them back. The quantisation runs on the host
+ * here, through the workspace's memory (nothing is allocated); bitsandbytes fuses it into its CUDA
+ * kernel.
+ */
+public final class AdamW8bit extends Optimizer {
+    /** Elements per quantisation block (the paper's block size). */
+    public static final int BLOCK = 2048;
+    /** Tensors smaller than this keep float32 moments (bitsandbytes' min_8bit_size). */
+    public static final int MIN_8BIT_SIZE = 4096;
+    /** The 256 values of the signed dynamic map, ascending. */
+    static final float[] MAP = dynamicMap();
+
+    private final double lr;
+    private final double beta1;
+    private final double beta2;
+    private final double eps;
+    private final double weightDecay;
+
+    public AdamW8bit(List<Tensor> parameters, double lr, double beta1, double beta2, double eps, double weightDecay) {
+        super(parameters);
+        if (!(lr > 0) || !(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) || !(eps > 0) || !(weightDecay >= 0)) {
+            throw new IllegalArgumentException("AdamW8bit needs lr > 0, betas in [0, 1), eps > 0, weightDecay ≥ 0; got lr="
+                    + lr + ", betas=(" + beta1 + ", " + beta2 + "), eps=" + eps + ", weightDecay=" + weightDecay);
+        }
+        this.lr = lr;
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
+    }
+
+    /** Whether a tensor of {@code elements} elements gets 8-bit moments. */
+    public static boolean quantised(long elements) {
+        return elements >= MIN_8BIT_SIZE && elements % BLOCK == 0;
+    }
+
+    /** Bytes of state for a float32 parameter of {@code elements} elements. */
+    public static long stateBytes(long elements) {
+        return quantised(elements) ? 2 * elements + 2 * 4 * (elements / BLOCK) : 8 * elements;
+    }
+
+    /**
+     * The map: for each decade i = 0 … 6, the midpoints of 2ⁱ equal cells of [0.1, 1] times 10^(i−6),
+     * with both signs (254 values), then 0 and 1 — the paper's signed dynamic map, sorted.
+     */
+    static float[] dynamicMap() {
+        float[] values = new float[256];
+        int n = 0;
+        for (int i = 0; i < 7; i++) {
+            int cells = 1 << i;
+            for (int j = 0; j < cells; j++) {
+                double mid = 0.1 + 0.9 * (j + 0.5) / cells;
+                values[n++] = (float) (Math.pow(10, i - 6) * mid);
+                values[n++] = (float) (-Math.pow(10, i - 6) * mid);
+            }
+        }
+        values[n++] = 0f;
+        values[n] = 1f;
+        java.util.Arrays.sort(values);
+        return values;
+    }
+
+    /** The index of the map value nearest to {@code x} (x in [−1, 1]; the sign half only for a second moment). */
+    static int nearest(float x) {
+        int lo = java.util.Arrays.binarySearch(MAP, x);
+        if (lo >= 0) return lo;
+        int above = -lo - 1;
+        if (above == 0) return 0;
+        if (above == MAP.length) return MAP.length - 1;
+        return x - MAP[above - 1] <= MAP[above] - x ? above - 1 : above;
+    }
+
+    @Override
+    protected void initState(Tensor p) {
+        if (p.dtype() != DataType.FLOAT) {
+            throw new IllegalArgumentException("AdamW8bit updates FLOAT parameters; " + p + " is " + p.dtype());
+        }
+        if (quantised(p.length())) {
+            long blocks = p.length() / BLOCK;
+            addState(p, "exp_avg_codes", DataType.UINT8, p.shape());
+            addState(p, "exp_avg_scales", DataType.FLOAT, blocks);
+            addState(p, "exp_avg_sq_codes", DataType.UINT8, p.shape());
+            addState(p, "exp_avg_sq_scales", DataType.FLOAT, blocks);
+            // a zero moment is code of 0 everywhere, not byte 0: write it once
+            for (String name : List.of("exp_avg_codes", "exp_avg_sq_codes")) fillCode(state(p, name), zeroCode());
+        } else {
+            addState(p, "exp_avg", DataType.FLOAT, p.shape());
+            addState(p, "exp_avg_sq", DataType.FLOAT, p.shape());
+        }
+    }
+
+    /** scratch, and the dequantised m and v. */
+    @Override
+    protected int workspaceSlots(Tensor p) {
+        return 3;
+    }
+
+    @Override
+    protected void update(Tensor p, Tensor g, Workspace w) {
+        boolean eight = quantised(p.length());
+        INDArray scratch = w.slot(0);
+        INDArray m = eight ? w.slot(1) : state(p, "exp_avg").array();
+        INDArray v = eight ? w.slot(2) : state(p, "exp_avg_sq").array();
+        if (eight) {
+            dequantise(state(p, "exp_avg_codes"), state(p, "exp_avg_scales"), w.hostFloats(1));
+            w.hostWritten(1);
+            dequantise(state(p, "exp_avg_sq_codes"), state(p, "exp_avg_sq_scales"), w.hostFloats(2));
+            w.hostWritten(2);
+        }
+        INDArray pa = p.array();
+        INDArray ga = g.array();
+        double correction1 = 1 - Math.pow(beta1, steps);
+        double correction2 = 1 - Math.pow(beta2, steps);
+        if (weightDecay > 0) Raw.scale(pa, 1 - lr * weightDecay, pa);
+        Raw.scale(m, beta1, m);
+        Raw.scale(ga, 1 - beta1, scratch);
+        Raw.add(m, scratch, m);
+        Raw.mul(ga, ga, scratch);
+        Raw.scale(scratch, 1 - beta2, scratch);
+        Raw.scale(v, beta2, v);
+        Raw.add(v, scratch, v);
+        Raw.scale(v, 1 / correction2, scratch);
+        Raw.sqrt(scratch, scratch);
+        Raw.addScalar(scratch, eps, scratch);
+        Raw.div(m, scratch, scratch);
+        Raw.scale(scratch, lr / correction1, scratch);
+        Raw.sub(pa, scratch, pa);
+        if (eight) {
+            quantise(w.hostFloats(1), state(p, "exp_avg_codes"), state(p, "exp_avg_scales"));
+            quantise(w.hostFloats(2), state(p, "exp_avg_sq_codes"), state(p, "exp_avg_sq_scales"));
+        }
+    }
+
+    /** The index of 0 in the map. */
+    static int zeroCode() {
+        return java.util.Arrays.binarySearch(MAP, 0f);
+    }
+
+    private static ByteBuffer hostBytes(Tensor t) {
+        Nd4j.getAffinityManager().ensureLocation(t.array(), AffinityManager.Location.HOST);
+        return t.array().data().asNio();
+    }
+
+    private static FloatBuffer hostFloats(Tensor t) {
+        Nd4j.getAffinityManager().ensureLocation(t.array(), AffinityManager.Location.HOST);
+        return t.array().data().asNioFloat();
+    }
+
+    private static void written(Tensor t) {
+        Nd4j.getAffinityManager().tagLocation(t.array(), AffinityManager.Location.HOST);
+    }
+
+    private static void fillCode(Tensor codes, int code) {
+        ByteBuffer b = hostBytes(codes);
+        for (int i = 0; i < codes.length(); i++) b.put(i, (byte) code);
+        written(codes);
+    }
+
+    /** values[i] = MAP[code[i]] · scale[block(i)]. */
+    static void dequantise(Tensor codes, Tensor scales, FloatBuffer values) {
+        ByteBuffer c = hostBytes(codes);
+        FloatBuffer s = hostFloats(scales);
+        for (int i = 0; i < values.limit(); i++) values.put(i, MAP[c.get(i) & 0xFF] * s.get(i / BLOCK));
+    }
+
+    /** Per block: scale = absmax; code[i] = the map value nearest to values[i] / scale. */
+    static void quantise(FloatBuffer values, Tensor codes, Tensor scales) {
+        ByteBuffer c = hostBytes(codes);
+        FloatBuffer s = hostFloats(scales);
+        int n = values.limit();
+        for (int block = 0; block < n / BLOCK; block++) {
+            float max = 0;
+            for (int i = block * BLOCK; i < (block + 1) * BLOCK; i++) max = Math.max(max, Math.abs(values.get(i)));
+            s.put(block, max);
+            float inverse = max == 0 ? 0 : 1 / max;
+            for (int i = block * BLOCK; i < (block + 1) * BLOCK; i++) c.put(i, (byte) nearest(values.get(i) * inverse));
+        }
+        written(codes);
+        written(scales);
+    }
+}

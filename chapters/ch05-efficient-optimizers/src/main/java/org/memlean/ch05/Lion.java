@@ -1,0 +1,77 @@
+package org.memlean.ch05;
+
+import java.util.List;
+import org.memlean.optim.Optimizer;
+import org.memlean.tensor.Raw;
+import org.memlean.tensor.Tensor;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms"): one momentum buffer and
+ * a sign update — every element moves by exactly lr.
+ * <pre>
+ * c = β1·m + (1 − β1)·g;   p ← p·(1 − lr·λ) − lr·sign(c);   m ← β2·m + (1 − β2)·g
+ * </pre>
+ * State: one buffer the size of the parameter (exp_avg): half of AdamW's.
+ */
+public final class Lion extends Optimizer {
+    private final double lr;
+    private final double beta1;
+    private final double beta2;
+    private final double weightDecay;
+
+    public Lion(List<Tensor> parameters, double lr, double beta1, double beta2, double weightDecay) {
+        super(parameters);
+        if (!(lr > 0) || !(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) || !(weightDecay >= 0)) {
+            throw new IllegalArgumentException("Lion needs lr > 0, betas in [0, 1), weightDecay ≥ 0; got lr=" + lr
+                    + ", betas=(" + beta1 + ", " + beta2 + "), weightDecay=" + weightDecay);
+        }
+        this.lr = lr;
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.weightDecay = weightDecay;
+    }
+
+    /** The paper's defaults: betas (0.9, 0.99); lr 3–10× smaller than AdamW's. */
+    public Lion(List<Tensor> parameters, double lr) {
+        this(parameters, lr, 0.9, 0.99, 0.0);
+    }
+
+    /** Bytes of state for a parameter of {@code elements} elements stored with {@code width} bytes each. */
+    public static long stateBytes(long elements, int width) {
+        return elements * width;
+    }
+
+    @Override
+    protected void initState(Tensor p) {
+        addState(p, "exp_avg", p.dtype(), p.shape());
+    }
+
+    /** The interpolation c, and compute copies of p, g, m for low-precision parameters. */
+    @Override
+    protected int workspaceSlots(Tensor p) {
+        return p.dtype() == org.memlean.tensor.Compute.of(p.dtype()) ? 2 : 5;
+    }
+
+    @Override
+    protected void update(Tensor p, Tensor g, Workspace w) {
+        Tensor mState = state(p, "exp_avg");
+        INDArray c = w.slot(0);
+        INDArray scratch = w.slot(1);
+        INDArray pc = w.in(2, p);
+        INDArray gc = w.in(3, g);
+        INDArray m = w.in(4, mState);
+        Raw.scale(m, beta1, c);
+        Raw.scale(gc, 1 - beta1, scratch);
+        Raw.add(c, scratch, c);                          // c = β1·m + (1 − β1)·g
+        Raw.sign(c, c);
+        if (weightDecay > 0) Raw.scale(pc, 1 - lr * weightDecay, pc);
+        Raw.scale(c, lr, c);
+        Raw.sub(pc, c, pc);                              // p − lr·sign(c)
+        Raw.scale(m, beta2, m);
+        Raw.scale(gc, 1 - beta2, scratch);
+        Raw.add(m, scratch, m);                          // m = β2·m + (1 − β2)·g
+        w.out(p, pc);
+        w.out(mState, m);
+    }
+}
