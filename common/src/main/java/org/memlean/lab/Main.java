@@ -18,7 +18,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "memlean", mixinStandardHelpOptions = true, version = "memlean 0.1.0",
         description = "Ten ways to train large networks in less memory, measured on ND4J.",
         subcommands = {Main.ListChapters.class, Main.Run.class, Main.Tour.class, Main.AnatomyCommand.class,
-                Main.BenchCommand.class})
+                Main.BenchCommand.class, Main.Calc.class, Main.Grade.class})
 public final class Main implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -30,6 +30,9 @@ public final class Main implements Callable<Integer> {
     /** Runs the command line and returns its exit code (for tests). */
     public static int execute(String... args) {
         CommandLine cli = new CommandLine(new Main());
+        CommandLine calc = cli.getSubcommands().get("calc");
+        for (Calculator c : java.util.ServiceLoader.load(Calculator.class)) calc.addSubcommand(c.name(), c);
+        withHelp(cli);
         cli.setParameterExceptionHandler((e, a) -> {
             e.getCommandLine().getErr().println("memlean: " + e.getMessage() + " (see: ./memlean "
                     + commandPath(e.getCommandLine()) + "--help)");
@@ -41,6 +44,12 @@ public final class Main implements Callable<Integer> {
             return e instanceof UsageError ? 2 : 1;
         });
         return cli.execute(args);
+    }
+
+    /** --help and --version on every command and subcommand (calculators included). */
+    private static void withHelp(CommandLine cl) {
+        cl.getCommandSpec().mixinStandardHelpOptions(true);
+        for (CommandLine sub : cl.getSubcommands().values()) withHelp(sub);
     }
 
     private static String commandPath(CommandLine cl) {
@@ -58,6 +67,32 @@ public final class Main implements Callable<Integer> {
     static final class UsageError extends RuntimeException {
         UsageError(String message) {
             super(message);
+        }
+    }
+
+    /** Listed in the help; ./memlean runs the grader itself (in child JVMs, from the exercises' test classpath). */
+    @Command(name = "grade", description = "Grade the exercises: ./memlean grade [--solutions] [--chapter NN] [--json] "
+            + "(see ./memlean grade --help).")
+    static final class Grade implements Callable<Integer> {
+        @CommandLine.Unmatched
+        List<String> ignored;
+
+        @Override
+        public Integer call() {
+            throw new UsageError("grading runs through the launcher: ./memlean grade " + String.join(" ", ignored == null
+                    ? List.of() : ignored));
+        }
+    }
+
+    @Command(name = "calc", description = "A chapter's formulas at any size (calc <what> --help for its options).")
+    static final class Calc implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            spec.commandLine().usage(spec.commandLine().getOut());
+            return 0;
         }
     }
 

@@ -16,7 +16,9 @@ public final class LinearAlgebra {
      *   <li>{@code a} and {@code b} of equal rank ≥ 3 with equal leading (batch) axes — e.g.
      *       (B, H, T, D) @ (B, H, D, T) → (B, H, T, T).</li>
      * </ul>
-     * Both inputs are saved for backward (a parameter saved costs nothing extra: it is PARAMETER memory).
+     * Each input is saved only if the other one's gradient needs it — as PyTorch does: the product with
+     * a frozen weight does not keep its input (a parameter saved costs nothing extra: it is
+     * PARAMETER memory, kept by reference).
      * The result is written by {@code Nd4j.matmul} into a buffer we allocate: {@code INDArray.mmul}
      * would allocate the result twice.
      */
@@ -40,7 +42,13 @@ public final class LinearAlgebra {
             }
             out = op.result(o);
         }
-        if (Autograd.needsGrad(a, b)) new MatMulBackward(transA, transB).attach(out, a, b).save(a, b);
+        if (Autograd.needsGrad(a, b)) {
+            // dA needs B and dB needs A: keep only what a needed gradient reads
+            MatMulBackward fn = new MatMulBackward(transA, transB);
+            fn.attach(out, a, b);
+            if (b.requiresGrad()) fn.aIndex = fn.saveOne(a);
+            if (a.requiresGrad()) fn.bIndex = fn.saveOne(b);
+        }
         return out;
     }
 
@@ -99,10 +107,18 @@ public final class LinearAlgebra {
     static final class MatMulBackward extends Function {
         private final boolean transA;
         private final boolean transB;
+        private int aIndex = -1;
+        private int bIndex = -1;
+        private int count;
 
         MatMulBackward(boolean transA, boolean transB) {
             this.transA = transA;
             this.transB = transB;
+        }
+
+        int saveOne(Tensor t) {
+            save(t);
+            return count++;
         }
 
         @Override
@@ -112,14 +128,14 @@ public final class LinearAlgebra {
 
         @Override
         protected Tensor[] backward(Tensor g) {
-            Tensor a = saved(0);
-            Tensor b = saved(1);
+            Tensor a = aIndex >= 0 ? saved(aIndex) : null;
+            Tensor b = bIndex >= 0 ? saved(bIndex) : null;
             Tensor ga = null;
             Tensor gb = null;
             // C = op(A) op(B):  d op(A) = dC op(B)ᵀ,  d op(B) = op(A)ᵀ dC.
-            if (a.requiresGrad()) ga = transA ? matmul(b, g, transB, true) : matmul(g, b, false, !transB);
-            if (b.requiresGrad()) {
-                if (b.rank() == 2 && a.rank() > 2) {
+            if (b != null) ga = transA ? matmul(b, g, transB, true) : matmul(g, b, false, !transB);
+            if (a != null) {
+                if (inputShape(1).length == 2 && a.rank() > 2) {
                     // fold (B, T, ·) into rows: dW = A2ᵀ dC2 (or dC2ᵀ A2 for a transposed weight)
                     Tensor a2 = Shapes.reshape(a, a.length() / a.size(-1), a.size(-1));
                     Tensor g2 = Shapes.reshape(g, g.length() / g.size(-1), g.size(-1));

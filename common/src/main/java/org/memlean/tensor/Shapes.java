@@ -167,6 +167,33 @@ public final class Shapes {
         return out;
     }
 
+    /**
+     * {@code y} with {@code delta} added into its elements {@code start .. start+length-1} along
+     * {@code axis} (length = delta's size there): how a low-rank update reaches the q and v parts of a
+     * fused qkv projection. Saves nothing; the gradient of {@code delta} is the matching slice.
+     */
+    public static Tensor addToSlice(Tensor y, Tensor delta, int axis, long start) {
+        int ax = axis < 0 ? axis + y.rank() : axis;
+        long length = delta.rank() == y.rank() && ax >= 0 && ax < y.rank() ? delta.size(ax) : -1;
+        long[] expected = y.shape().clone();
+        if (length > 0) expected[ax] = length;
+        if (length <= 0 || start < 0 || start + length > y.size(ax) || !Arrays.equals(expected, delta.shape())) {
+            throw new IllegalArgumentException("addToSlice: " + Arrays.toString(delta.shape()) + " does not fit into "
+                    + Arrays.toString(y.shape()) + " at " + start + " along axis " + axis);
+        }
+        org.nd4j.linalg.api.buffer.DataType storage = Compute.promote(y.dtype(), delta.dtype());
+        Tensor out;
+        try (OpScope op = new OpScope("addToSlice")) {
+            INDArray o = op.out(storage, y.shape());
+            Raw.assign(o, op.in(y, o.dataType()));
+            INDArray region = o.get(region(y.rank(), ax, start, length));
+            Raw.add(region, op.in(delta, o.dataType()), region);
+            out = op.result(o);
+        }
+        if (Autograd.needsGrad(y, delta)) new AddToSliceBackward(ax, start, length).attach(out, y, delta);
+        return out;
+    }
+
     /** The same values through a recorded identity (a new handle, no copy). */
     public static Tensor identity(Tensor x) {
         Tensor out = x.view(x.array());
@@ -272,6 +299,31 @@ public final class Shapes {
                 start += sizes[i];
             }
             return grads;
+        }
+    }
+
+    static final class AddToSliceBackward extends Function {
+        private final int axis;
+        private final long start;
+        private final long length;
+
+        AddToSliceBackward(int axis, long start, long length) {
+            this.axis = axis;
+            this.start = start;
+            this.length = length;
+        }
+
+        @Override
+        public String name() {
+            return "AddToSlice";
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            Tensor[] in = inputs();
+            Tensor gy = in[0].requiresGrad() ? g.alias() : null;
+            Tensor gd = in[1].requiresGrad() ? slice(g, axis, start, length) : null;
+            return new Tensor[] {gy, gd};
         }
     }
 

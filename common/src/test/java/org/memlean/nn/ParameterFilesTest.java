@@ -70,4 +70,55 @@ class ParameterFilesTest {
             assertThat(snapshot(model)).isEqualTo(before);
         }
     }
+
+    /** A parameter file written by hand: the given names, each with the values of the model's tensor of that name. */
+    private static void writeFile(Path file, Gpt model, String... names) throws IOException {
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(Files.newOutputStream(file))) {
+            out.write("MEMLEANP".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.writeInt(2);
+            out.writeInt(names.length);
+            for (String name : names) {
+                var t = model.namedParameters().get(name);
+                out.writeUTF(name);
+                out.writeUTF(t.dtype().name());
+                out.writeInt(t.rank());
+                for (long d : t.shape()) out.writeLong(d);
+                float[] v = t.toFloatArray();
+                out.writeInt(v.length);
+                for (float f : v) out.writeFloat(f);
+            }
+        }
+    }
+
+    @Test
+    void aFileListingOneParameterTwiceOrNotAParameterFileAtAllIsRefusedAndChangesNothing() throws IOException {
+        Rng.seed(4);
+        try (Gpt model = new Gpt(GptConfig.defaults())) {
+            float[] before = snapshot(model);
+            String[] names = model.namedParameters().keySet().toArray(new String[0]);
+            String[] twice = names.clone();
+            twice[twice.length - 1] = twice[0];                    // one name twice, the last one not at all
+            Path dup = dir.resolve("twice.params");
+            writeFile(dup, model, twice);
+            assertThatThrownBy(() -> ParameterFiles.load(model, dup)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("'" + names[0] + "' is in the file twice");
+
+            Path random = dir.resolve("random.bin");
+            byte[] noise = new byte[4096];
+            new java.util.Random(1).nextBytes(noise);
+            Files.write(random, noise);
+            assertThatThrownBy(() -> ParameterFiles.load(model, random)).isInstanceOf(IOException.class)
+                    .hasMessageContaining(random.toString()).hasMessageContaining("not a memlean parameter file");
+
+            assertThatThrownBy(() -> ParameterFiles.load(model, dir)).isInstanceOf(IOException.class)
+                    .hasMessageContaining(dir.toString()).hasMessageContaining("is a directory");
+
+            Path part = dir.resolve("part.params");
+            writeFile(part, model, names[0], names[1]);
+            assertThatThrownBy(() -> ParameterFiles.load(model, part)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("lacks");
+            assertThat(snapshot(model)).isEqualTo(before);
+            ParameterFiles.loadPart(model, part);                  // a part is fine when asked for
+        }
+    }
 }

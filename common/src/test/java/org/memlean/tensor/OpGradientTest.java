@@ -263,4 +263,39 @@ class OpGradientTest {
         GradCheck.free(inputs);
         check("sigmoid", List.of(leaf(51, 2, 3, 7)), t -> t.get(0).sigmoid());
     }
+
+    @Test
+    void addToSliceAndMatmulWithAFrozenSide() {
+        check("addToSlice", List.of(leaf(60, 1, 2, 3, 9), leaf(61, 1, 2, 3, 3)),
+                t -> Shapes.addToSlice(t.get(0), t.get(1), 2, 6));
+        GradCheck.free(inputs);
+        Tensor frozen = leaf(62, 1, 4, 5).requiresGrad(false);
+        try {
+            check("matmul, frozen weight", List.of(leaf(63, 1, 2, 3, 4)), t -> t.get(0).matmul(frozen));
+            GradCheck.free(inputs);
+            check("matmul, frozen input", List.of(leaf(64, 1, 5, 2)), t -> frozen.matmul(t.get(0)));
+        } finally {
+            frozen.storage().free();
+        }
+    }
+
+    @Test
+    void aMatmulWithAFrozenWeightDoesNotKeepItsInput() {
+        Tensor w = leaf(65, 1, 4, 5).requiresGrad(false);
+        Tensor x = leaf(66, 1, 3, 4);
+        try (org.memlean.memory.Scope s = org.memlean.memory.Scope.open()) {
+            Tensor h = x.mul(1.0);                      // an activation (a parameter would be kept by reference)
+            Tensor y = h.matmul(w);
+            org.assertj.core.api.Assertions.assertThat(y.creator().savedBytes()).as("saves the weight, by reference only")
+                    .isZero();
+            Tensor trainable = leaf(67, 1, 4, 5);
+            Tensor both = h.matmul(trainable);
+            org.assertj.core.api.Assertions.assertThat(both.creator().savedBytes()).as("trainable weight: keeps its input")
+                    .isEqualTo(h.bytes());
+            trainable.storage().free();
+        } finally {
+            w.storage().free();
+            x.storage().free();
+        }
+    }
 }
