@@ -1,7 +1,6 @@
 package org.memlean.data;
 
 import java.util.SplittableRandom;
-import org.memlean.tensor.Tensor;
 
 /**
  * Sequence reversal, the course's synthetic task: the model reads n random digits and a separator,
@@ -38,8 +37,13 @@ public final class ReversalTask {
         return digits;
     }
 
-    /** The next batch of {@code batchSize} examples. */
+    /** The next batch of {@code batchSize} examples, on the calling thread's device. */
     public Batch next(int batchSize) {
+        return nextExamples(batchSize).toBatch();
+    }
+
+    /** The next batch of {@code batchSize} examples, in Java memory (to split among ranks). */
+    public Examples nextExamples(int batchSize) {
         if (batchSize < 1) throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
         int t = sequenceLength();
         int[] inputs = new int[batchSize * t];
@@ -52,7 +56,7 @@ public final class ReversalTask {
             for (int i = 1; i < digits; i++) inputs[b * t + digits + i] = a[digits - i];
             for (int i = 0; i < digits; i++) targets[b * digits + i] = a[digits - 1 - i];
         }
-        return new Batch(Tensor.ofInts(inputs, batchSize, t), Tensor.ofInts(targets, batchSize, digits));
+        return new Examples(inputs, targets, batchSize, t, digits);
     }
 
     /** The loss of a model that guesses uniformly among the ten digits. */

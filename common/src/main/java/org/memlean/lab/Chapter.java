@@ -22,4 +22,26 @@ public interface Chapter {
 
     /** Runs the baseline and the technique at the given size and reports what the meter measured. */
     Report run(Size size);
+
+    /** Options of this chapter's experiment beyond its size, by name, with what they mean ("ranks" for chapter 7). */
+    default java.util.Map<String, String> options() {
+        return java.util.Map.of();
+    }
+
+    /**
+     * Runs the experiment with chapter options (by name, from {@link #options()}). A chapter without
+     * options refuses any with an IllegalArgumentException naming them.
+     */
+    default Report run(Size size, java.util.Map<String, Integer> options) {
+        for (String name : options.keySet()) {
+            if (!options().containsKey(name)) {
+                throw new IllegalArgumentException(id() + " has no option --" + name + (options().isEmpty() ? ""
+                        : "; its options are --" + String.join(", --", options().keySet())));
+            }
+        }
+        if (!options.isEmpty()) {
+            throw new IllegalStateException(id() + " lists options but does not override run(size, options)");
+        }
+        return run(size);
+    }
 }

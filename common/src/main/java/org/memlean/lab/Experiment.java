@@ -46,6 +46,15 @@ public final class Experiment {
         @Override
         void close();
 
+        /**
+         * The meter of the device this arm's memory is reported from, when it is not the meter the
+         * experiment opens around the arm: rank 0's, for an arm whose ranks are threads with devices of
+         * their own (chapter 7). Null (the default): the experiment's own meter.
+         */
+        default MemoryMeter device() {
+            return null;
+        }
+
         /** A session of {@code step} that closes {@code resources} in the order given. */
         static Session of(Step step, AutoCloseable... resources) {
             return new Session() {
@@ -112,16 +121,19 @@ public final class Experiment {
         Device.settle();
         double[] losses = new double[steps];
         StepWork last = null;
-        try (MemoryMeter meter = MemoryMeter.start(arm.name())) {
+        try (MemoryMeter own = MemoryMeter.start(arm.name())) {
+            MemoryMeter device;
             try (Session session = arm.open().get()) {
+                device = session.device() == null ? own : session.device();
                 for (int i = 0; i < steps; i++) {
                     try (Work work = Work.count()) {
                         losses[i] = session.step(i);
-                        last = new StepWork(work.matmulFlops(), work.kernels(), work.allocations());
+                        last = new StepWork(work.matmulFlops(), work.kernels(), work.allocations(),
+                                work.sentBytes());
                     }
                 }
             }
-            return new Run(meter.peakBytes(), meter.peakByCategory(), last, losses, meter);
+            return new Run(device.peakBytes(), device.peakByCategory(), last, losses, device);
         }
     }
 

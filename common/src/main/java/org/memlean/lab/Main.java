@@ -146,6 +146,10 @@ public final class Main implements Callable<Integer> {
                 description = "Also write memory over the run, every arm side by side, to this PNG file.")
         java.nio.file.Path chart;
 
+        @Option(names = "--ranks", paramLabel = "N",
+                description = "Chapter 7: the simulated ranks (threads, each with its own device), e.g. 2, 4 or 8.")
+        Integer ranks;
+
         @CommandLine.Mixin
         ThreadsOption threadsOption = new ThreadsOption();
 
@@ -155,7 +159,15 @@ public final class Main implements Callable<Integer> {
                     + "'; installed: " + (Chapters.all().isEmpty() ? "none yet"
                     : String.join(", ", Chapters.all().stream().map(Chapter::id).toList()))));
             int threads = threadsOption.apply();
-            Report r = c.run(quick ? Size.QUICK : Size.DEFAULT);
+            java.util.Map<String, Integer> options = new java.util.LinkedHashMap<>();
+            if (ranks != null) options.put("ranks", ranks);
+            Report r;
+            try {
+                r = c.run(quick ? Size.QUICK : Size.DEFAULT, options);
+            } catch (IllegalArgumentException e) {
+                if (options.isEmpty()) throw e;
+                throw new UsageError(e.getMessage());
+            }
             if (json) System.out.println(Json.write(reportJson(r, threads)));
             else System.out.print(reportText(r, threads));
             if (chart != null) {
@@ -344,6 +356,7 @@ public final class Main implements Callable<Integer> {
         out.put("workUnit", "matmul FLOPs");
         out.put("kernelsPerStep", m.work().kernels());
         out.put("allocationsPerStep", m.work().allocations());
+        out.put("bytesSentPerStep", m.work().sentBytes());
         out.put("finalLoss", m.finalLoss());
         return out;
     }

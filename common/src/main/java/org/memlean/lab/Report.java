@@ -63,14 +63,20 @@ public record Report(int chapter, String title, String technique, List<Measureme
      * final loss; the headline arm marked with *. Printed in one piece.
      */
     public String table() {
-        TextTable t = new TextTable("arm", "peak", "saving", "step (median)", "time", "work", "final loss");
+        boolean communicates = arms.stream().anyMatch(m -> m.work().sentBytes() > 0);
+        TextTable t = communicates
+                ? new TextTable("arm", "peak", "saving", "step (median)", "time", "work", "sent/step", "final loss")
+                : new TextTable("arm", "peak", "saving", "step (median)", "time", "work", "final loss");
         for (Measurement m : arms) {
-            t.row(m.name() + (m == techniqueRun() ? " *" : ""), org.memlean.memory.Bytes.format(m.peakBytes()),
+            List<String> row = new java.util.ArrayList<>(List.of(m.name() + (m == techniqueRun() ? " *" : ""),
+                    org.memlean.memory.Bytes.format(m.peakBytes()),
                     String.format(java.util.Locale.ROOT, "%.1f%%", 100 * saving(m)),
                     String.format(java.util.Locale.ROOT, "%.1f ms", m.stepMillis()),
                     m == baseline() ? "baseline" : timeRatio(m).format(),
-                    String.format(java.util.Locale.ROOT, "%.2f×", m.work().ratioTo(baseline().work())),
-                    String.format(java.util.Locale.ROOT, "%.4f", m.finalLoss()));
+                    String.format(java.util.Locale.ROOT, "%.2f×", m.work().ratioTo(baseline().work()))));
+            if (communicates) row.add(org.memlean.memory.Bytes.format(m.work().sentBytes()));
+            row.add(String.format(java.util.Locale.ROOT, "%.4f", m.finalLoss()));
+            t.row(row.toArray(new String[0]));
         }
         return t.toString();
     }

@@ -27,4 +27,7 @@ public interface Listener {
      * (2·M·N·K for a matrix product), 0 otherwise.
      */
     default void kernel(String name, long flops, Runnable call) {}
+
+    /** A collective moved data: this rank sent and received these bytes (counted as a ring would). */
+    default void communicated(long sentBytes, long receivedBytes) {}
 }

@@ -20,6 +20,11 @@ public final class Listeners {
         REGISTERED.get().remove(listener);
     }
 
+    /** The listeners registered on the calling thread, in order (a copy). */
+    public static List<Listener> registered() {
+        return List.copyOf(REGISTERED.get());
+    }
+
     /** Whether {@code listener} is registered on the calling thread. */
     public static boolean isRegistered(Listener listener) {
         return REGISTERED.get().contains(listener);
@@ -36,6 +41,12 @@ public final class Listeners {
         boolean kept = false;
         for (int i = 0; i < all.size(); i++) kept |= all.get(i).releasing(storage, array);
         return kept;
+    }
+
+    /** Tells every listener of the calling thread what a collective sent and received. */
+    public static void communicated(long sentBytes, long receivedBytes) {
+        List<Listener> all = REGISTERED.get();
+        for (int i = 0; i < all.size(); i++) all.get(i).communicated(sentBytes, receivedBytes);
     }
 
     /** Tells every listener a kernel is about to run. */

@@ -17,6 +17,7 @@ public final class Work implements Listener, AutoCloseable {
     private long matmulFlops;
     private long allocations;
     private long allocatedBytes;
+    private long sentBytes;
     private boolean closed;
 
     private Work() {}
@@ -43,6 +44,16 @@ public final class Work implements Listener, AutoCloseable {
     public void kernel(String name, long flops, Runnable call) {
         kernels++;
         matmulFlops += flops;
+    }
+
+    @Override
+    public void communicated(long sent, long received) {
+        sentBytes += sent;
+    }
+
+    /** Bytes sent to other ranks by collectives (as a ring sends them); 0 on one device. */
+    public long sentBytes() {
+        return sentBytes;
     }
 
     /** Kernels launched (each libnd4j op call is one). */

@@ -53,18 +53,32 @@ public final class AdamW extends Optimizer {
     protected void update(Tensor p, Tensor g, Workspace w) {
         Tensor mState = state(p, "exp_avg");
         Tensor vState = state(p, "exp_avg_sq");
-        double correction1 = 1 - Math.pow(beta1, steps);
-        double correction2 = 1 - Math.pow(beta2, steps);
         INDArray scratch = w.slot(0);
         INDArray pc = w.in(1, p);
         INDArray gc = w.in(2, g);
         INDArray m = w.in(3, mState);
         INDArray v = w.in(4, vState);
-        if (weightDecay > 0) Raw.scale(pc, 1 - lr * weightDecay, pc);
+        apply(pc, gc, m, v, scratch, lr, beta1, beta2, eps, weightDecay, steps);
+        w.out(p, pc);
+        w.out(mState, m);
+        w.out(vState, v);
+    }
+
+    /**
+     * The arithmetic of update {@code step} (1, 2, …) on arrays of one shape — whole parameters or
+     * any slices of them (ZeRO updates a rank's shard this way, with the same kernels in the same
+     * order, so its result is bit-identical). {@code p}, {@code m} and {@code v} change in place;
+     * {@code scratch} is overwritten.
+     */
+    public static void apply(INDArray p, INDArray g, INDArray m, INDArray v, INDArray scratch, double lr, double beta1,
+                             double beta2, double eps, double weightDecay, long step) {
+        double correction1 = 1 - Math.pow(beta1, step);
+        double correction2 = 1 - Math.pow(beta2, step);
+        if (weightDecay > 0) Raw.scale(p, 1 - lr * weightDecay, p);
         Raw.scale(m, beta1, m);
-        Raw.scale(gc, 1 - beta1, scratch);
+        Raw.scale(g, 1 - beta1, scratch);
         Raw.add(m, scratch, m);
-        Raw.mul(gc, gc, scratch);
+        Raw.mul(g, g, scratch);
         Raw.scale(scratch, 1 - beta2, scratch);
         Raw.scale(v, beta2, v);
         Raw.add(v, scratch, v);
@@ -73,9 +87,6 @@ public final class AdamW extends Optimizer {
         Raw.addScalar(scratch, eps, scratch);                 // sqrt(v̂) + ε
         Raw.div(m, scratch, scratch);
         Raw.scale(scratch, lr / correction1, scratch);        // lr · m̂ / (sqrt(v̂) + ε)
-        Raw.sub(pc, scratch, pc);
-        w.out(p, pc);
-        w.out(mState, m);
-        w.out(vState, v);
+        Raw.sub(p, scratch, p);
     }
 }

@@ -53,25 +53,32 @@ final class Autograd {
             Tensor start = seed != null ? seed.cast(root.dtype()) : Creation.onesLike(root);
             if (root.isLeaf()) {
                 accumulateLeaf(root, start);
+                root.runGradHooks();
                 return;
             }
             pending.put(root, start);
-            for (Tensor node : reverseTopologicalOrder(root)) {
+            List<Tensor> order = reverseTopologicalOrder(root);
+            Map<Tensor, int[]> edgesLeft = hookedLeafEdges(order);
+            for (Tensor node : order) {
                 Tensor gradOutput = pending.remove(node);
                 Function fn = node.creator();
+                Tensor[] inputs = fn.inputs();
                 if (gradOutput == null) {
                     fn.releaseSaved();
+                    for (Tensor input : inputs) edgeDone(edgesLeft, input);
                     continue;
                 }
                 Tensor[] gradInputs = fn.backward(gradOutput);
                 fn.releaseSaved();
                 gradOutput.release();
                 node.clearCreator();
-                Tensor[] inputs = fn.inputs();
                 for (int i = 0; i < inputs.length; i++) {
                     Tensor g = i < gradInputs.length ? gradInputs[i] : null;
-                    if (g == null) continue;
                     Tensor input = inputs[i];
+                    if (g == null) {
+                        edgeDone(edgesLeft, input);
+                        continue;
+                    }
                     if (input != null && input.requiresGrad() && g.dtype() != fn.inputType(i)) {
                         g = Casts.castAndRelease(g, fn.inputType(i)); // a gradient has its tensor's dtype
                     }
@@ -88,12 +95,35 @@ final class Autograd {
                             g.release();
                         }
                     }
+                    edgeDone(edgesLeft, input);
                 }
             }
         } finally {
             for (Tensor left : pending.values()) left.release();
         }
         MemoryMeter.current().mark("backward done");
+    }
+
+    /** For each leaf with a post-accumulate-grad hook: how many graph edges lead to it. */
+    private static Map<Tensor, int[]> hookedLeafEdges(List<Tensor> order) {
+        Map<Tensor, int[]> edges = new IdentityHashMap<>();
+        for (Tensor node : order) {
+            for (Tensor in : node.creator().inputs()) {
+                if (in != null && in.isLeaf() && in.hasGradHooks()) edges.computeIfAbsent(in, k -> new int[1])[0]++;
+            }
+        }
+        return edges;
+    }
+
+    /** One edge into {@code input} is done; after its last, a hooked leaf that got a gradient runs its hooks. */
+    private static void edgeDone(Map<Tensor, int[]> edgesLeft, Tensor input) {
+        if (input == null || edgesLeft.isEmpty()) return;
+        int[] left = edgesLeft.get(input);
+        if (left == null) return;
+        if (--left[0] == 0) {
+            edgesLeft.remove(input);
+            if (input.grad() != null) input.runGradHooks();
+        }
     }
 
     /**

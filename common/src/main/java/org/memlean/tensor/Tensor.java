@@ -29,6 +29,7 @@ public final class Tensor {
     private String name;
     private boolean released;
     private boolean graphReleased;
+    private java.util.List<java.util.function.Consumer<Tensor>> gradHooks;
 
     private Tensor(Storage storage, INDArray array, boolean hold) {
         this.storage = storage;
@@ -247,6 +248,31 @@ public final class Tensor {
     /** Whether backward already ran through the graph that made this tensor (and freed it). */
     boolean graphReleased() {
         return graphReleased;
+    }
+
+    /**
+     * Calls {@code hook} with this leaf once per backward, right after the last gradient that backward
+     * gives it has been accumulated into {@link #grad()} (PyTorch's
+     * {@code register_post_accumulate_grad_hook}). A gradient can then be reduced and freed while
+     * backward goes on — how ZeRO-2 keeps only its shard of the gradients. Returns what removes it.
+     */
+    public Runnable registerPostAccumulateGradHook(java.util.function.Consumer<Tensor> hook) {
+        if (!isLeaf() || !requiresGrad) {
+            throw new IllegalStateException("a post-accumulate-grad hook needs a leaf that requires grad; "
+                    + describe() + " is " + (isLeaf() ? "a leaf that does not require grad" : "not a leaf"));
+        }
+        if (gradHooks == null) gradHooks = new java.util.ArrayList<>();
+        gradHooks.add(hook);
+        return () -> gradHooks.remove(hook);
+    }
+
+    boolean hasGradHooks() {
+        return gradHooks != null && !gradHooks.isEmpty();
+    }
+
+    void runGradHooks() {
+        if (gradHooks == null) return;
+        for (java.util.function.Consumer<Tensor> h : java.util.List.copyOf(gradHooks)) h.accept(this);
     }
 
     /** The accumulated gradient (GRADIENT memory), or null. */
