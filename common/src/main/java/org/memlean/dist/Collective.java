@@ -57,6 +57,12 @@ public interface Collective extends AutoCloseable {
      */
     void abort(Throwable cause);
 
+    /**
+     * Called once on the rank's own thread before it does any work: NCCL binds the thread to GPU r
+     * there. The thread implementation needs nothing.
+     */
+    default void bindThread() {}
+
     /** Releases what the handle holds (an NCCL communicator); the thread implementation holds nothing. */
     @Override
     default void close() {}

@@ -91,6 +91,7 @@ public final class Group implements AutoCloseable {
             for (int r = 0; r < n; r++) {
                 int rank = r;
                 opened.add(g.threads.get(r).submit(() -> {
+                    collectives.get(rank).bindThread();
                     Rng.seed(seed, rank);
                     return MemoryMeter.start("rank " + rank, rank == 0).limit(budgetBytes);
                 }));

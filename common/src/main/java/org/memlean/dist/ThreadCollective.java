@@ -73,7 +73,7 @@ public final class ThreadCollective implements Collective {
             if (mine != null) Raw.assign(mine, chunkOf(all[q].a, q, s));
         }
         shared.await(rank, describe(all[rank]) + ", its all-gather");
-        count(2 * (shared.n - 1) * s * bytes(flat), 2 * (shared.n - 1) * s * bytes(flat));
+        count(Ring.allReduce(flat.length(), shared.n, bytes(flat)));
     }
 
     @Override
@@ -92,7 +92,7 @@ public final class ThreadCollective implements Collective {
         reduceChunk(all, rank, out, s);
         if (flatShard.length() > own) Raw.fill(flatShard.get(NDArrayIndex.interval(own, flatShard.length())), 0);
         shared.await(rank, describe(all[rank]) + ", after reducing");
-        count((shared.n - 1) * s * bytes(flatFull), (shared.n - 1) * s * bytes(flatFull));
+        count(Ring.half(flatFull.length(), shared.n, bytes(flatFull)));
     }
 
     @Override
@@ -113,7 +113,7 @@ public final class ThreadCollective implements Collective {
             Raw.assign(chunkOf(flatFull, q, s), all[q].a.get(NDArrayIndex.interval(0, len)));
         }
         shared.await(rank, describe(all[rank]) + ", after copying");
-        count((shared.n - 1) * s * bytes(flatFull), (shared.n - 1) * s * bytes(flatFull));
+        count(Ring.half(flatFull.length(), shared.n, bytes(flatFull)));
     }
 
     @Override
@@ -125,16 +125,14 @@ public final class ThreadCollective implements Collective {
         Call[] all = arrive(new Call("broadcast", flat.length(), flat.dataType(), root, flat, null));
         if (rank != root) Raw.assign(flat, all[root].a);
         shared.await(rank, describe(all[rank]) + ", after copying");
-        int position = Math.floorMod(rank - root, shared.n);          // place on the ring, from the root
-        long b = flat.length() * bytes(flat);
-        count(position < shared.n - 1 ? b : 0, position > 0 ? b : 0);
+        count(Ring.broadcast(flat.length(), shared.n, bytes(flat), rank, root));
     }
 
     @Override
     public void barrier() {
         arrive(new Call("barrier", 0, DataType.FLOAT, -1, null, null));
         shared.await(rank, "barrier, leaving");
-        count(0, 0);
+        count(new long[] {0, 0});
     }
 
     @Override
@@ -147,13 +145,13 @@ public final class ThreadCollective implements Collective {
         shared.fail(new CollectiveException("rank " + rank + " failed: " + message(cause), rank, cause));
     }
 
-    private void count(long sentBytes, long receivedBytes) {
+    private void count(long[] sentAndReceived) {
         synchronized (this) {
-            sent += sentBytes;
-            received += receivedBytes;
+            sent += sentAndReceived[0];
+            received += sentAndReceived[1];
             calls++;
         }
-        org.memlean.memory.Listeners.communicated(sentBytes, receivedBytes);
+        org.memlean.memory.Listeners.communicated(sentAndReceived[0], sentAndReceived[1]);
     }
 
     /** Sums chunk {@code owner} of every rank's first array into {@code out}: the owner's values first. */
@@ -189,7 +187,7 @@ public final class ThreadCollective implements Collective {
         return a.rank() == 1 ? a : a.reshape('c', new long[] {a.length()});
     }
 
-    private static long bytes(INDArray a) {
+    private static int bytes(INDArray a) {
         return a.dataType().width();
     }
 

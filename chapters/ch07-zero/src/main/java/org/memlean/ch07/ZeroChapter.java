@@ -135,7 +135,7 @@ public final class ZeroChapter implements Chapter {
         public Session(Stage stage, Setup setup, long budgetBytes, java.time.Duration timeout) {
             this.setup = setup;
             this.task = new ReversalTask(setup.digits(), DATA_SEED);
-            this.group = Group.start(setup.ranks(), budgetBytes, timeout, SEED);
+            this.group = Group.start(org.memlean.dist.Collectives.forRanks(setup.ranks(), timeout), budgetBytes, timeout, SEED);
             this.replicas = new Replica[setup.ranks()];
             try {
                 group.run("set up " + stage.id(), r -> replicas[r.index()] = new Replica(stage, setup.config(),

@@ -85,7 +85,7 @@ class ZeroTest {
         assertThat(zero3.peakBytes()).isLessThanOrEqualTo(budget);
     }
 
-    /** A rank killed in the middle of its backward stops the whole group with its error, and nothing leaks. */
+    /** A rank killed in the middle of a step (its 300th of about 900 kernels) stops the whole group with its error, and nothing leaks. */
     @Test
     void aRankKilledMidStepStopsEveryRankWithOneErrorAndFreesEverything() {
         Session session = new Session(Stage.ZERO3, QUICK, 0, Duration.ofSeconds(2));
@@ -123,6 +123,24 @@ class ZeroTest {
                 }
             }
         }
+    }
+
+    /**
+     * The calculator reproduces the ZeRO paper's Figure 1 (Ψ = 7.5B, N = 64, K = 12): 120 GB, 31.4 GB,
+     * 16.6 GB and 1.9 GB per device — the same formula the test above checks against the meter.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void theCalculatorGivesThePapersFigure1() {
+        ZeroCalculator calc = new ZeroCalculator();
+        picocli.CommandLine cli = new picocli.CommandLine(calc);
+        cli.parseArgs("--params", "7.5B", "--ranks", "64");
+        Map<String, Long> bytes = (Map<String, Long>) calc.calculate().get("bytesPerDevice");
+        assertThat(bytes).containsExactly(Map.entry("ddp", 120_000_000_000L), Map.entry("zero1", 31_406_250_000L),
+                Map.entry("zero2", 16_640_625_000L), Map.entry("zero3", 1_875_000_000L));
+        assertThat(ZeroCalculator.parseCount("350M")).isEqualTo(350_000_000L);
+        assertThatThrownBy(() -> ZeroCalculator.parseCount("7.5X")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("got '7.5X'");
     }
 
     @Test
