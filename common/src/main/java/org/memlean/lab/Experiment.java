@@ -79,11 +79,19 @@ public final class Experiment {
         }
     }
 
-    /** An arm: a name, and how to open it afresh (build the model, the optimizer, the data). */
-    public record Arm(String name, Supplier<Session> open) {}
+    /**
+     * An arm: a name, how to open it afresh (build the model, the optimizer, the data), and the arm
+     * it is compared with (by index; 0, the baseline, unless a chapter measures two groups of arms).
+     */
+    public record Arm(String name, Supplier<Session> open, int reference) {
+        /** The same arm, compared with arm {@code index} (its own index: a baseline of its group). */
+        public Arm against(int index) {
+            return new Arm(name, open, index);
+        }
+    }
 
     public static Arm arm(String name, Supplier<Session> open) {
-        return new Arm(name, open);
+        return new Arm(name, open, 0);
     }
 
     /**
@@ -108,18 +116,24 @@ public final class Experiment {
         List<Measurement> out = new ArrayList<>();
         for (int a = 0; a < arms.size(); a++) {
             Run r = runs.get(a);
+            int reference = arms.get(a).reference();
+            if (reference < 0 || reference >= arms.size() || arms.get(reference).reference() != reference) {
+                throw new IllegalArgumentException("arm '" + arms.get(a).name() + "' is compared with arm " + reference
+                        + ", which is not a baseline (an arm compared with itself)");
+            }
             out.add(new Measurement(arms.get(a).name(), r.peakBytes, r.peakByCategory, new Timing(times.get(a)), r.work,
-                    r.losses, r.meter.timeline()));
+                    r.losses, r.meter.timeline(), r.liveAfterStep, reference));
         }
         return out;
     }
 
     private record Run(long peakBytes, Map<org.memlean.memory.Category, Long> peakByCategory, StepWork work,
-                       double[] losses, MemoryMeter meter) {}
+                       double[] losses, MemoryMeter meter, long[] liveAfterStep) {}
 
     private static Run measureMemory(Arm arm, int steps) {
         Device.settle();
         double[] losses = new double[steps];
+        long[] live = new long[steps];
         StepWork last = null;
         try (MemoryMeter own = MemoryMeter.start(arm.name())) {
             MemoryMeter device;
@@ -131,9 +145,10 @@ public final class Experiment {
                         last = new StepWork(work.matmulFlops(), work.kernels(), work.allocations(),
                                 work.sentBytes());
                     }
+                    live[i] = device.liveBytes();
                 }
             }
-            return new Run(device.peakBytes(), device.peakByCategory(), last, losses, device);
+            return new Run(device.peakBytes(), device.peakByCategory(), last, losses, device, live);
         }
     }
 

@@ -357,6 +357,8 @@ public final class Main implements Callable<Integer> {
         out.put("kernelsPerStep", m.work().kernels());
         out.put("allocationsPerStep", m.work().allocations());
         out.put("bytesSentPerStep", m.work().sentBytes());
+        out.put("growthBytesPerStep", m.growthPerStep());
+        out.put("comparedWith", r.reference(m).name());
         out.put("finalLoss", m.finalLoss());
         return out;
     }

@@ -15,9 +15,21 @@ import org.memlean.memory.MemoryEvent;
  * @param work one (steady-state) step's counted work
  * @param losses the loss of each step of the measured run
  * @param timeline every allocation, release and phase mark of the measured run, for charts
+ * @param liveAfterStep the ledger's live bytes after each step of the measured run (a leak grows them)
+ * @param reference the index of the arm this one is compared with (itself for a baseline)
  */
 public record Measurement(String name, long peakBytes, Map<Category, Long> peakByCategory, Timing timing,
-                          StepWork work, double[] losses, List<MemoryEvent> timeline) {
+                          StepWork work, double[] losses, List<MemoryEvent> timeline, long[] liveAfterStep,
+                          int reference) {
+    /**
+     * Bytes the live total grew per step, fitted over every step but the first (which may create
+     * state that is kept, such as AdamW's moments); 0 to the byte when nothing leaks.
+     */
+    public double growthPerStep() {
+        return liveAfterStep.length < 3 ? 0 : org.memlean.memory.LeakCheck.slope(
+                java.util.Arrays.copyOfRange(liveAfterStep, 1, liveAfterStep.length));
+    }
+
     /** Median wall time of one step, in milliseconds. */
     public double stepMillis() {
         return timing.median();

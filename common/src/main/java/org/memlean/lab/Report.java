@@ -39,9 +39,15 @@ public record Report(int chapter, String title, String technique, List<Measureme
         return saving(techniqueRun());
     }
 
-    /** Peak saved by {@code arm}, as a fraction of the baseline's peak (negative: it costs memory). */
+    /** The arm {@code arm} is compared with: the baseline, or the baseline of its group. */
+    public Measurement reference(Measurement arm) {
+        return arms.get(arm.reference());
+    }
+
+    /** Peak saved by {@code arm}, as a fraction of its reference's peak (negative: it costs memory). */
     public double saving(Measurement arm) {
-        return baseline().peakBytes() == 0 ? 0 : 1 - (double) arm.peakBytes() / baseline().peakBytes();
+        Measurement ref = reference(arm);
+        return ref.peakBytes() == 0 ? 0 : 1 - (double) arm.peakBytes() / ref.peakBytes();
     }
 
     /** The headline technique's step time over the baseline's, with its uncertainty. */
@@ -50,7 +56,7 @@ public record Report(int chapter, String title, String technique, List<Measureme
     }
 
     public Ratio timeRatio(Measurement arm) {
-        return Ratio.of(arm.timing(), baseline().timing());
+        return Ratio.of(arm.timing(), reference(arm).timing());
     }
 
     /** The headline technique's counted work over the baseline's. */
@@ -64,17 +70,22 @@ public record Report(int chapter, String title, String technique, List<Measureme
      */
     public String table() {
         boolean communicates = arms.stream().anyMatch(m -> m.work().sentBytes() > 0);
-        TextTable t = communicates
-                ? new TextTable("arm", "peak", "saving", "step (median)", "time", "work", "sent/step", "final loss")
-                : new TextTable("arm", "peak", "saving", "step (median)", "time", "work", "final loss");
+        boolean grows = arms.stream().anyMatch(m -> m.growthPerStep() != 0);
+        List<String> header = new java.util.ArrayList<>(List.of("arm", "peak", "saving", "step (median)", "time", "work"));
+        if (communicates) header.add("sent/step");
+        if (grows) header.add("growth/step");
+        header.add("final loss");
+        TextTable t = new TextTable(header.toArray(new String[0]));
         for (Measurement m : arms) {
+            boolean isReference = reference(m) == m;
             List<String> row = new java.util.ArrayList<>(List.of(m.name() + (m == techniqueRun() ? " *" : ""),
                     org.memlean.memory.Bytes.format(m.peakBytes()),
-                    String.format(java.util.Locale.ROOT, "%.1f%%", 100 * saving(m)),
+                    isReference && m != baseline() ? "–" : String.format(java.util.Locale.ROOT, "%.1f%%", 100 * saving(m)),
                     String.format(java.util.Locale.ROOT, "%.1f ms", m.stepMillis()),
-                    m == baseline() ? "baseline" : timeRatio(m).format(),
-                    String.format(java.util.Locale.ROOT, "%.2f×", m.work().ratioTo(baseline().work()))));
+                    isReference ? "baseline" : timeRatio(m).format(),
+                    String.format(java.util.Locale.ROOT, "%.2f×", m.work().ratioTo(reference(m).work()))));
             if (communicates) row.add(org.memlean.memory.Bytes.format(m.work().sentBytes()));
+            if (grows) row.add(org.memlean.memory.Bytes.formatRate(m.growthPerStep()));
             row.add(String.format(java.util.Locale.ROOT, "%.4f", m.finalLoss()));
             t.row(row.toArray(new String[0]));
         }

@@ -19,4 +19,11 @@ public final class Bytes {
         }
         return sign + String.format(Locale.ROOT, "%.2f %s", value, units[unit]);
     }
+
+    /** A growth rate: "0 B" exactly when nothing grew, else the rounded bytes with a sign ("+22.00 KiB"). */
+    public static String formatRate(double bytesPerStep) {
+        if (bytesPerStep == 0) return "0 B";
+        long rounded = Math.round(bytesPerStep);
+        return (rounded >= 0 ? "+" : "") + format(rounded);
+    }
 }

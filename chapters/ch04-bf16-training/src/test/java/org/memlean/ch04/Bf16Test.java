@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.memlean.memory.LeakCheck;
 import org.memlean.ch04.Bf16Chapter.Mode;
 import org.memlean.data.ReversalTask;
 import org.memlean.lab.Experiment;
@@ -211,13 +212,8 @@ class Bf16Test {
     @Test
     void pureBf16StepsWithEitherFixLeakNothing() {
         for (Mode mode : List.of(Mode.PURE_BF16_KAHAN, Mode.PURE_BF16_STOCHASTIC, Mode.AUTOCAST_BF16)) {
-            Device.settle();
-            try (MemoryMeter meter = MemoryMeter.start("leak", false);
-                 Experiment.Session s = Bf16Chapter.session(mode, SETUP, Bf16Chapter.LR)) {
-                s.step(0);
-                long afterOne = meter.backendLiveBytes();
-                for (int i = 1; i < 8; i++) s.step(i);
-                assertThat(meter.backendLiveBytes()).as("%s", mode).isEqualTo(afterOne).isEqualTo(meter.liveBytes());
+            try (Experiment.Session s = Bf16Chapter.session(mode, SETUP, Bf16Chapter.LR)) {
+                LeakCheck.run(1, 7, s::step).assertNoLeak(mode.toString());
             }
         }
     }

@@ -12,6 +12,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.memlean.memory.LeakCheck;
 import org.junit.jupiter.api.io.TempDir;
 import org.memlean.ch06.PeftChapter.Method;
 import org.memlean.data.SortTask;
@@ -159,12 +160,8 @@ class PeftTest {
     @Test
     void fineTuningStepsLeakNothing() {
         for (Method m : Method.values()) {
-            Device.settle();
-            try (MemoryMeter meter = MemoryMeter.start("leak", false); Experiment.Session s = PeftChapter.session(m, SETUP)) {
-                s.step(0);
-                long afterOne = meter.backendLiveBytes();
-                for (int i = 1; i < 6; i++) s.step(i);
-                assertThat(meter.backendLiveBytes()).as("%s", m).isEqualTo(afterOne).isEqualTo(meter.liveBytes());
+            try (Experiment.Session s = PeftChapter.session(m, SETUP)) {
+                LeakCheck.run(1, 5, s::step).assertNoLeak(m.toString());
             }
         }
     }
