@@ -77,6 +77,27 @@ public final class Scope implements AutoCloseable {
         if (parent != null) parent.adopt(storage);
     }
 
+    /**
+     * Takes this scope off the calling thread without releasing anything: new buffers go to the
+     * enclosing scope (or none) until {@link #resume()}. For a scope that spans many calls — a whole
+     * evaluation loop, as DJL passes its NDManager along — entered for each of them. It must be the
+     * thread's innermost scope.
+     */
+    public void suspend() {
+        Deque<Scope> stack = OPEN.get();
+        if (stack.peek() != this) {
+            throw new IllegalStateException("only the innermost scope of a thread can be suspended");
+        }
+        stack.pop();
+    }
+
+    /** Makes this scope the calling thread's innermost again (after {@link #suspend()}). */
+    public void resume() {
+        if (closed) throw new IllegalStateException("this scope was closed; its buffers are gone");
+        if (OPEN.get().contains(this)) throw new IllegalStateException("this scope is already open on this thread");
+        OPEN.get().push(this);
+    }
+
     /** Buffers this scope still owns. */
     public int ownedCount() {
         synchronized (owned) {

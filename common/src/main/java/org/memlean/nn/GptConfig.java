@@ -134,6 +134,33 @@ public record GptConfig(int vocabSize, int blockSize, int layers, int heads, int
         return 2 * b * t * channels + 2 * b * t + b * n * vocabSize;
     }
 
+    /**
+     * The most bytes a FLOAT forward pass under no-grad (evaluation, dropout off) holds at once above
+     * the parameters and the ids (B, T): nothing is saved, so what counts is what is in flight. It is
+     * the largest of three moments, read from the ops' code and checked against the meter
+     * ({@code NoGradTest}):
+     * <ul>
+     *   <li>a block's MLP at its GELU: the block's input x, the residual sum x1, the MLP's input, and
+     *       three 4C-wide buffers (the first projection's output, the GELU's output and its scratch) —
+     *       15·BTC values, and a 4-byte scalar;</li>
+     *   <li>the attention at its causal mask: x, the norm's output, v, the scaled scores and their
+     *       masked copy (B·H·T² each) and the T×T mask — 3·BTC + 2·BHT² + T² values;</li>
+     *   <li>the head: the final norm's output and the logits — BTC + BTV values.</li>
+     * </ul>
+     */
+    public long inferenceInFlightBytes(long b, long t) {
+        long c = channels;
+        long mlp = 4 * 15 * b * t * c + 4;
+        long attention = 4 * (3 * b * t * c + 2 * b * heads * t * t + t * t);
+        long head = 4 * (b * t * c + b * t * vocabSize);
+        return Math.max(mlp, Math.max(attention, head));
+    }
+
+    /** The peak of a no-grad forward of ids (B, T): parameters, the ids, and {@link #inferenceInFlightBytes}. */
+    public long inferencePeakBytes(long b, long t) {
+        return 4 * parameterCount() + 4 * b * t + inferenceInFlightBytes(b, t);
+    }
+
     /** Values the layer norms save as per-row statistics (mean and 1/std of 2L + 1 norms): FLOAT in every dtype. */
     public long normStatisticValues(long b, long t) {
         return (2L * layers + 1) * 2 * b * t;
