@@ -81,12 +81,18 @@ public final class LeakCheck {
         }
 
         /**
-         * Whether the backend counter moved exactly as the ledger did at every step (always, when all
-         * native memory goes through the framework and nothing is left to the garbage collector).
+         * Whether the backend counter moved exactly as the ledger did from step to step (always, when
+         * all native memory goes through the framework and nothing is left to the garbage collector).
          * Without a backend reading (ranks on other threads) there is nothing to compare: true.
          */
         public boolean backendAgrees() {
-            return backendAfterStep == null || java.util.Arrays.equals(backendAfterStep, liveAfterStep);
+            if (backendAfterStep == null) return true;
+            // growth against growth: buffers made before the check and freed during it (an optimizer that
+            // replaces its parameters) leave this meter's ledger and the counter apart by a constant
+            for (int i = 0; i < liveAfterStep.length; i++) {
+                if (backendAfterStep[i] - backendAfterStep[0] != liveAfterStep[i] - liveAfterStep[0]) return false;
+            }
+            return true;
         }
 
         /** Throws an AssertionError naming {@code what} if anything grew, or if the backend disagreed with the ledger. */

@@ -67,6 +67,8 @@ public final class Storage {
         return freed;
     }
 
+    private String lastWriter;
+
     /** Bumped by every in-place write; autograd compares it with the value at save time. */
     public synchronized int version() {
         return version;
@@ -74,6 +76,18 @@ public final class Storage {
 
     public synchronized void bumpVersion() {
         version++;
+        lastWriter = null;
+    }
+
+    /** An in-place op named {@code op} wrote into the buffer: bumps the version and remembers who. */
+    public synchronized void bumpVersion(String op) {
+        version++;
+        lastWriter = op;
+    }
+
+    /** The in-place op that last changed the buffer (null: an optimizer, or nothing named), for errors. */
+    public synchronized String lastWriter() {
+        return lastWriter;
     }
 
     /**

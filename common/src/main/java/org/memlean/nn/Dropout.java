@@ -12,6 +12,11 @@ public final class Dropout extends Module {
         this.p = p;
     }
 
+    /** The probability of dropping an element. */
+    public double probability() {
+        return p;
+    }
+
     @Override
     public Tensor forward(Tensor x) {
         return Layers.dropout(x, p, isTraining());

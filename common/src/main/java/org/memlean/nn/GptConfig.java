@@ -135,6 +135,19 @@ public record GptConfig(int vocabSize, int blockSize, int layers, int heads, int
     }
 
     /**
+     * What dropout (p > 0, training) adds to {@link #savedActivationBytes}: each dropout saves its
+     * mask (its input's size and dtype) — in every block the attention's (B·H·T²), the attention's
+     * residual branch's and the MLP's (B·T·C each) — and the product with V then saves the dropped
+     * probabilities beside softmax's own output (another B·H·T²); and the embeddings' dropout its mask
+     * (B·T·C). Values: L·(2·BHT² + 2·BTC) + BTC, in this configuration's dtype.
+     */
+    public long dropoutSavedBytes(long b, long t) {
+        if (dropout == 0) return 0;
+        long values = layers * (2 * b * heads * t * t + 2 * b * t * channels) + b * t * channels;
+        return values * dataType.width();
+    }
+
+    /**
      * The most bytes a FLOAT forward pass under no-grad (evaluation, dropout off) holds at once above
      * the parameters and the ids (B, T): nothing is saved, so what counts is what is in flight. It is
      * the largest of three moments, read from the ops' code and checked against the meter

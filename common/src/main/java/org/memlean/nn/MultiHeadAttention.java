@@ -30,6 +30,11 @@ public final class MultiHeadAttention extends Module {
         child("residualDropout", new Dropout(config.dropout()));
     }
 
+    /** The number of heads H. */
+    public int heads() {
+        return heads;
+    }
+
     /** Whether each position attends only to itself and earlier ones. */
     public boolean isCausal() {
         return causal;

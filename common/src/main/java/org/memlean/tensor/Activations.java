@@ -71,7 +71,7 @@ public final class Activations {
     }
 
     /** t = tanh(√(2/π)·(x + 0.044715·x³)) */
-    private static void geluTanh(INDArray x, INDArray t) {
+    static void geluTanh(INDArray x, INDArray t) {
         Raw.mul(x, x, t);
         Raw.mul(t, x, t);
         Raw.scale(t, GELU_CUBIC, t);
@@ -113,13 +113,13 @@ public final class Activations {
         Raw.div(g, x, o);
     }
 
-    private static void tanhGrad(INDArray g, INDArray y, OpScope op, INDArray o) {
+    static void tanhGrad(INDArray g, INDArray y, OpScope op, INDArray o) {
         Raw.mul(y, y, o);                 // y²
         Raw.reverseSub(o, 1, o);          // 1 − y²
         Raw.mul(o, g, o);
     }
 
-    private static void sigmoidGrad(INDArray g, INDArray y, OpScope op, INDArray o) {
+    static void sigmoidGrad(INDArray g, INDArray y, OpScope op, INDArray o) {
         Raw.reverseSub(y, 1, o);          // 1 − y
         Raw.mul(o, y, o);
         Raw.mul(o, g, o);
@@ -132,7 +132,7 @@ public final class Activations {
         Raw.mul(o, g, o);
     }
 
-    private static void reluGrad(INDArray g, INDArray y, OpScope op, INDArray o) {
+    static void reluGrad(INDArray g, INDArray y, OpScope op, INDArray o) {
         Kernels.custom("relu_bp", new INDArray[] {y, g}, new INDArray[] {o}, null, null, new double[] {0});
     }
 
@@ -155,7 +155,7 @@ public final class Activations {
         Raw.mul(o, g, o);
     }
 
-    private static void softmaxGrad(INDArray g, INDArray y, OpScope op, INDArray o) {
+    static void softmaxGrad(INDArray g, INDArray y, OpScope op, INDArray o) {
         // dx = y · (g − Σ g·y)
         long[] kept = y.shape().clone();
         kept[kept.length - 1] = 1;

@@ -66,45 +66,6 @@ public final class Arithmetic {
         return out;
     }
 
-    /** this += other, in place; bumps the version counter. */
-    public static Tensor addInPlace(Tensor x, Tensor other) {
-        checkInPlace("addInPlace", x, other);
-        long[] shape = broadcastShape("addInPlace", x.shape(), other.shape());
-        if (!Arrays.equals(shape, x.shape())) {
-            throw new IllegalArgumentException("addInPlace: " + Arrays.toString(other.shape())
-                    + " does not broadcast into " + Arrays.toString(x.shape()) + " without growing it");
-        }
-        try (OpScope op = new OpScope("addInPlace")) {
-            if (x.dtype() == Compute.of(x.dtype())) {
-                Raw.add(x.array(), op.in(other, x.dtype()), x.array());
-            } else {
-                INDArray sum = op.temp(Compute.of(x.dtype()), x.shape());
-                Raw.add(op.in(x), op.in(other, sum.dataType()), sum);
-                Raw.assign(x.array(), sum);
-            }
-        }
-        x.storage().bumpVersion();
-        return x;
-    }
-
-    /** this *= factor, in place; bumps the version counter. */
-    public static Tensor scaleInPlace(Tensor x, double factor) {
-        checkInPlace("mulInPlace", x);
-        Raw.scale(x.array(), factor, x.array());
-        x.storage().bumpVersion();
-        return x;
-    }
-
-    private static void checkInPlace(String op, Tensor x, Tensor... others) {
-        boolean recording = Autograd.needsGrad(x) || (others.length > 0 && Autograd.needsGrad(others));
-        if (recording) {
-            throw new IllegalStateException(op + " on " + x.describe() + " while autograd is recording: "
-                    + (x.isLeaf() && x.requiresGrad() ? "a leaf that requires grad cannot be modified in place"
-                    : "in-place ops are not differentiable in this framework") + ". Use the out-of-place op, "
-                    + "or run it under GradMode.noGrad()");
-        }
-    }
-
     private static Tensor pairwise(String op, Tensor a, Tensor b) {
         long[] shape = broadcastShape(op, a.shape(), b.shape());
         DataType storage = Compute.promote(a.dtype(), b.dtype());

@@ -18,6 +18,7 @@ public abstract class Function {
     private final List<Tensor> saved = new ArrayList<>();
     private final List<Integer> savedVersions = new ArrayList<>();
     private final List<Boolean> savedByHold = new ArrayList<>();
+    private final List<Tensor> savedFrom = new ArrayList<>();      // the tensors as the op saw them (for names)
     private boolean released;
 
     /** The op's name, for errors and for the memory timeline. */
@@ -49,7 +50,13 @@ public abstract class Function {
             inputTypes[i] = inputs[i].dtype();
         }
         output.setCreator(this);
+        for (Tensor in : inputs) if (in != null) in.consumedBy(this);
         return this;
+    }
+
+    /** An in-place op rebased {@code was}: this Function used the value before it, now the node {@code before}. */
+    final void replaceInput(Tensor was, Tensor before) {
+        for (int i = 0; i < inputs.length; i++) if (inputs[i] == was) inputs[i] = before;
     }
 
     /**
@@ -70,6 +77,7 @@ public abstract class Function {
                 savedByHold.add(true);
             }
             savedVersions.add(t.storage().version());
+            savedFrom.add(t);
         }
         return this;
     }
@@ -88,11 +96,18 @@ public abstract class Function {
         if (now != then) {
             throw new IllegalStateException("one of the tensors needed for gradient computation has been modified "
                     + "by an in-place operation: saved tensor " + index + " of " + name() + ", "
-                    + t.dtype() + " " + Arrays.toString(t.shape()) + (t.name() == null ? "" : " '" + t.name() + "'")
-                    + ", was at version " + then + " when saved and is at version " + now
-                    + " now. Use the out-of-place op, or clone the tensor before modifying it.");
+                    + t.dtype() + " " + Arrays.toString(t.shape()) + nameOf(index)
+                    + ", was at version " + then + " when saved and is at version " + now + " now"
+                    + (t.storage().lastWriter() == null ? "" : " (last modified by " + t.storage().lastWriter() + ")")
+                    + ". Use the out-of-place op, or clone the tensor before modifying it.");
         }
         return t;
+    }
+
+    private String nameOf(int index) {
+        String name = savedFrom.get(index).name();
+        if (name == null) name = saved.get(index).name();
+        return name == null ? "" : " '" + name + "'";
     }
 
     /** Bytes this Function holds for backward (for teaching and tests). */
@@ -123,5 +138,6 @@ public abstract class Function {
         released = true;
         for (int i = 0; i < saved.size(); i++) if (savedByHold.get(i)) saved.get(i).storage().releaseSaved();
         saved.clear();
+        savedFrom.clear();
     }
 }

@@ -86,7 +86,7 @@ public final class Layers {
     }
 
     /** A (T, T) TEMPORARY tensor: {@code above} where column > row, {@code onOrBelow} elsewhere. */
-    private static Tensor triangle(long t, float above, float onOrBelow, DataType dataType) {
+    static Tensor triangle(long t, float above, float onOrBelow, DataType dataType) {
         float[] data = new float[(int) (t * t)];
         for (int i = 0; i < t; i++) {
             for (int j = 0; j < t; j++) data[(int) (i * t + j)] = j > i ? above : onOrBelow;

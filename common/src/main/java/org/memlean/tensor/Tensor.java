@@ -235,6 +235,34 @@ public final class Tensor {
         return creator;
     }
 
+    /** Functions that took this node as an input (so an in-place op can point them at the value before it). */
+    private java.util.List<Function> consumers;
+
+    void consumedBy(Function f) {
+        if (consumers == null) consumers = new java.util.ArrayList<>(2);
+        consumers.add(f);
+    }
+
+    /**
+     * Before an in-place op writes into this tensor while autograd records: a new node takes over
+     * the graph this tensor had (its creator, and the place of this tensor among the inputs of the
+     * ops that already used it), so that those ops' gradients flow to the value they saw. This tensor
+     * is then free to become the in-place op's output. Returns that node (it holds no memory).
+     */
+    Tensor rebaseForInPlace() {
+        Tensor before = new Tensor(storage, array, false);
+        before.name = name;
+        before.requiresGrad = requiresGrad;
+        before.creator = creator;
+        if (consumers != null) {
+            for (Function f : consumers) f.replaceInput(this, before);
+            before.consumers = consumers;
+            consumers = null;
+        }
+        creator = null;
+        return before;
+    }
+
     void setCreator(Function function) {
         this.creator = function;
         this.requiresGrad = true;
@@ -397,8 +425,8 @@ public final class Tensor {
     public Tensor cast(DataType dataType) { return Casts.cast(this, dataType); }
 
     /** In place: this += other (bumps the version; a saved copy of this is then stale). */
-    public Tensor addInPlace(Tensor other) { return Arithmetic.addInPlace(this, other); }
+    public Tensor addInPlace(Tensor other) { return InPlace.add(this, other); }
 
     /** In place: this *= factor (bumps the version). */
-    public Tensor mulInPlace(double factor) { return Arithmetic.scaleInPlace(this, factor); }
+    public Tensor mulInPlace(double factor) { return InPlace.scale(this, factor); }
 }

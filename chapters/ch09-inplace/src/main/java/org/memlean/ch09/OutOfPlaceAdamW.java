@@ -1,0 +1,54 @@
+package org.memlean.ch09;
+
+import java.util.List;
+import org.memlean.memory.Category;
+import org.memlean.memory.Memory;
+import org.memlean.memory.Storage;
+import org.memlean.optim.AdamW;
+import org.memlean.optim.Optimizer;
+import org.memlean.tensor.Raw;
+import org.memlean.tensor.Tensor;
+
+/**
+ * AdamW whose parameter update is out of place — {@code p = p - lr * update}, not {@code p.sub_(…)}:
+ * each parameter's new value is written to a new buffer, and the parameter then points to it (the old
+ * one is freed). The arithmetic is {@link AdamW}'s, bit for bit; the cost is one allocation the size
+ * of each parameter per step, and the largest parameter held twice for a moment.
+ */
+public final class OutOfPlaceAdamW extends Optimizer {
+    private final double lr;
+    private final double beta1;
+    private final double beta2;
+    private final double eps;
+    private final double weightDecay;
+
+    public OutOfPlaceAdamW(List<Tensor> parameters, double lr, double beta1, double beta2, double eps, double weightDecay) {
+        super(parameters);
+        this.lr = lr;
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
+    }
+
+    @Override
+    protected void initState(Tensor p) {
+        addState(p, "exp_avg", p.dtype(), p.shape());
+        addState(p, "exp_avg_sq", p.dtype(), p.shape());
+    }
+
+    @Override
+    protected int workspaceSlots(Tensor p) {
+        return 1;
+    }
+
+    @Override
+    protected void update(Tensor p, Tensor g, Workspace w) {
+        Storage fresh = Memory.allocate(p.dtype(), p.shape(), Category.PARAMETER, p.name() + " (updated)");
+        Raw.assign(fresh.array(), p.array());
+        AdamW.apply(fresh.array(), g.array(), state(p, "exp_avg").array(), state(p, "exp_avg_sq").array(), w.slot(0),
+                lr, beta1, beta2, eps, weightDecay, steps);
+        p.releaseStorage();                          // the old value
+        p.attachStorage(fresh);
+    }
+}
