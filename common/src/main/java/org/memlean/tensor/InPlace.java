@@ -165,6 +165,25 @@ public final class InPlace {
         return x;
     }
 
+    /**
+     * For an in-place op of your own, before it writes into {@code x}: refuses a leaf that requires
+     * grad (while recording) and returns whether autograd records the op. Then write, then
+     * {@link #record}, then save what the backward needs (after the write: saving before it would make
+     * the saved version stale).
+     */
+    public static boolean start(String op, Tensor x, Tensor... others) {
+        return begin(op, x, others);
+    }
+
+    /**
+     * For an in-place op of your own, after it wrote into {@code x}: bumps the version and, when
+     * {@code f} is not null (autograd records), makes {@code x} the output of {@code f}, whose first
+     * input is the value {@code x} had before the write, the others {@code others}.
+     */
+    public static Tensor record(String op, Tensor x, Function f, Tensor... others) {
+        return finish(op, x, f, others);
+    }
+
     /** Refuses what must not be written; returns whether autograd records this op. */
     private static boolean begin(String op, Tensor x, Tensor... others) {
         checkWritable(op, x);
