@@ -15,6 +15,14 @@ public final class Block extends Module {
         child("mlp", new Mlp(config));
     }
 
+    /** A block of given parts — some of them shared with other blocks (ALBERT shares attention or feed-forward). */
+    public Block(Module norm1, Module attn, Module norm2, Module mlp) {
+        child("norm1", norm1);
+        child("attn", attn);
+        child("norm2", norm2);
+        child("mlp", mlp);
+    }
+
     @Override
     public Tensor forward(Tensor x) {                       // x: (B, T, C)
         Tensor h = part("norm1").forward(x);
