@@ -21,8 +21,9 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * How fast the framework trains, against the machine's own limit: the GPT's step time, its model
  * FLOPs, the achieved GFLOP/s beside a float32 GEMM measured in the same run, the framework's
- * overhead over the plain ND4J calls it makes (a recorded {@link Trace}, replayed), and its memory
- * over the analytic minimum.
+ * overhead over the plain ND4J calls it makes (a recorded {@link Trace}, replayed), and its measured
+ * peak over the peak the step model predicts ({@link StepMemoryModel}: exact on this framework, so the
+ * ratio is 1 unless the framework's memory behaviour changed without its model).
  */
 public final class Bench {
     private Bench() {}

@@ -33,6 +33,21 @@ public final class Experiment {
     /** The least wall time a timing sample of the baseline should cover (default size; a fifth at quick). */
     public static final double SAMPLE_MILLIS = 250;
 
+    private static volatile java.io.PrintStream progress;
+
+    /**
+     * Where to say what a long experiment is doing ("measuring zero2 (3/4)", "timing round 2 of 7"), or
+     * null (the default: quiet, as in notebooks and tests). The command line sets standard error.
+     */
+    public static void progress(java.io.PrintStream out) {
+        progress = out;
+    }
+
+    private static void say(String line) {
+        java.io.PrintStream out = progress;
+        if (out != null) out.println(line);
+    }
+
     /** One training step of an arm; returns its loss. */
     @FunctionalInterface
     public interface Step {
@@ -110,7 +125,11 @@ public final class Experiment {
     public static List<Measurement> measureAll(List<Arm> arms, int steps, Size size) {
         if (steps < 1) throw new IllegalArgumentException("an experiment needs at least one step, got " + steps);
         List<Run> runs = new ArrayList<>();
-        for (Arm arm : arms) runs.add(measureMemory(arm, steps));
+        for (int a = 0; a < arms.size(); a++) {
+            say(String.format(java.util.Locale.ROOT, "  measuring %s (%d/%d), %d steps…", arms.get(a).name(), a + 1,
+                    arms.size(), steps));
+            runs.add(measureMemory(arms.get(a), steps));
+        }
         boolean quick = size == Size.QUICK;
         List<double[]> times = time(arms, steps, quick ? QUICK_ROUNDS : ROUNDS, quick ? SAMPLE_MILLIS / 5 : SAMPLE_MILLIS);
         List<Measurement> out = new ArrayList<>();
@@ -173,6 +192,7 @@ public final class Experiment {
             int perSample = (int) Math.max(1, Math.min(8, Math.ceil(sampleMillis / Math.max(1e-3, baselineMillis))));
             int index = steps + WARM_UP;
             for (int round = 0; round < rounds; round++) {
+                say(String.format(java.util.Locale.ROOT, "  timing: round %d of %d, every arm…", round + 1, rounds));
                 System.gc();
                 for (int k = 0; k < n; k++) {
                     int a = (round + k) % n;

@@ -64,6 +64,60 @@ public final class Main implements Callable<Integer> {
     }
 
     /** Bad input the user can fix: one line, exit code 2. */
+    /**
+     * Refuses, before any work, an output path that cannot be written: a directory, or a parent that
+     * cannot be created or written to.
+     */
+    static void checkWritable(String option, java.nio.file.Path path) {
+        java.nio.file.Path file = path.toAbsolutePath();
+        if (java.nio.file.Files.isDirectory(file)) {
+            throw new UsageError(option + " " + path + " is a directory; give a file name");
+        }
+        java.nio.file.Path parent = file.getParent();
+        try {
+            if (parent != null) java.nio.file.Files.createDirectories(parent);
+        } catch (java.io.IOException | SecurityException e) {
+            throw new UsageError(option + " " + path + ": cannot create its directory " + parent + " ("
+                    + e.getClass().getSimpleName() + ")");
+        }
+        if (parent != null && !java.nio.file.Files.isWritable(parent)) {
+            throw new UsageError(option + " " + path + ": its directory " + parent + " is not writable");
+        }
+        if (java.nio.file.Files.exists(file) && !java.nio.file.Files.isWritable(file)) {
+            throw new UsageError(option + " " + path + " exists and is not writable");
+        }
+    }
+
+    /**
+     * Refuses, before any work, a GPT training step that cannot fit: its memory estimated in floating
+     * point (no overflow at any size) against what ND4J may allocate in this JVM and the machine's RAM.
+     */
+    static void checkFits(GptConfig config, long batch, long time, long answer) {
+        double c = config.channels();
+        double b = batch;
+        double t = time;
+        double values = 16.0 * config.parameterCount() / 4               // parameters, gradients, AdamW's moments
+                + config.layers() * (16 * b * t * c + b * config.heads() * t * t + 4 * b * t)    // saved activations
+                + 2 * b * t * c + 4.0 * b * answer * config.vocabSize()                       // head and loss
+                + 8 * b * t * c;                                                            // in flight in backward
+        double need = 4 * values;
+        long nd4j = org.bytedeco.javacpp.Pointer.maxBytes();
+        long ram = physicalMemory();
+        long limit = nd4j > 0 ? Math.min(nd4j, ram) : ram;
+        if (need > limit || b * t > Integer.MAX_VALUE) {
+            throw new UsageError(String.format(java.util.Locale.ROOT, "a training step at batch %d and %d tokens needs "
+                    + "about %s; ND4J may use %s in this JVM and the machine has %s. Use a smaller --batch", batch, time,
+                    need > Long.MAX_VALUE / 2 ? String.format(java.util.Locale.ROOT, "%.3g bytes", need) : Bytes.format((long) need),
+                    Bytes.format(nd4j), Bytes.format(ram)));
+        }
+    }
+
+    private static long physicalMemory() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun) return sun.getTotalMemorySize();
+        return Long.MAX_VALUE;
+    }
+
     static final class UsageError extends RuntimeException {
         UsageError(String message) {
             super(message);
@@ -158,15 +212,19 @@ public final class Main implements Callable<Integer> {
             Chapter c = Chapters.find(chapter).orElseThrow(() -> new UsageError("unknown chapter '" + chapter
                     + "'; installed: " + (Chapters.all().isEmpty() ? "none yet"
                     : String.join(", ", Chapters.all().stream().map(Chapter::id).toList()))));
+            if (chart != null) checkWritable("--chart", chart);
             int threads = threadsOption.apply();
             java.util.Map<String, Integer> options = new java.util.LinkedHashMap<>();
             if (ranks != null) options.put("ranks", ranks);
             Report r;
+            Experiment.progress(System.err);
             try {
                 r = c.run(quick ? Size.QUICK : Size.DEFAULT, options);
             } catch (IllegalArgumentException e) {
                 if (options.isEmpty()) throw e;
                 throw new UsageError(e.getMessage());
+            } finally {
+                Experiment.progress(null);
             }
             if (json) System.out.println(Json.write(reportJson(r, threads)));
             else System.out.print(reportText(r, threads));
@@ -192,6 +250,7 @@ public final class Main implements Callable<Integer> {
 
         @Override
         public Integer call() throws java.io.IOException {
+            checkWritable("--report", reportPath);
             int threads = threadsOption.apply();
             List<Chapter> chapters = Chapters.all();
             System.out.println("memlean tour on the " + Device.backendName() + " backend, " + threads
@@ -264,6 +323,7 @@ public final class Main implements Callable<Integer> {
                         + " tokens; the model holds at most " + config.blockSize() + " (so at most "
                         + config.blockSize() / 2 + " digits)");
             }
+            checkFits(config, batch, 2L * digits, digits);
             Anatomy.Result r = Anatomy.run(config, batch, digits);
             if (json) {
                 Map<String, Object> out = new LinkedHashMap<>();

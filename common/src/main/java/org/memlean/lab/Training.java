@@ -30,7 +30,38 @@ public final class Training {
             optimizer.step();
             optimizer.zeroGrad(true);
             meter.mark("step done");
+            checkFinite(value, model, optimizer);
             return value;
+        } catch (RuntimeException e) {
+            // an aborted step (out of memory in backward, say) leaves no gradients behind to be added
+            // into the next one; the optimizer's step is all or nothing, so parameters and state are as before
+            optimizer.zeroGrad(true);
+            throw e;
         }
+    }
+
+    /**
+     * Says once per optimizer that training diverged — at which step, and the first parameter that
+     * is no longer finite — when a step's loss is NaN or infinite. Costs nothing while the loss is finite.
+     */
+    public static void checkFinite(double loss, org.memlean.nn.Module model, Optimizer optimizer) {
+        if (Double.isFinite(loss)) return;
+        String first = null;
+        int bad = 0;
+        for (java.util.Map.Entry<String, Tensor> e : model.namedParameters().entrySet()) {
+            for (float v : e.getValue().toFloatArray()) {
+                if (!Float.isFinite(v)) {
+                    if (first == null) first = e.getKey();
+                    bad++;
+                    break;
+                }
+            }
+        }
+        Warnings.once(optimizer, "diverged", String.format(java.util.Locale.ROOT,
+                "training diverged at step %d: the loss is %s; %s. Lower the learning rate, or clip the gradients",
+                optimizer.steps(), Double.isNaN(loss) ? "NaN" : "infinite",
+                first == null ? "every parameter is still finite"
+                        : "parameter '" + first + "' is not finite (" + bad + " of " + model.namedParameters().size()
+                        + " parameter tensors are not)"));
     }
 }

@@ -140,4 +140,29 @@ class MainTest {
         assertThat(root.get("phases").get("endOfForward").get("measured"))
                 .isEqualTo(root.get("phases").get("endOfForward").get("predicted"));
     }
+
+    @Test
+    void aSizeThatCannotFitIsRefusedBeforeAnyWork() {
+        for (String batch : new String[] {"2147483647", "134217728", "100000000", "5000000"}) {
+            err.reset();
+            long start = System.nanoTime();
+            assertThat(Main.execute("anatomy", "--batch", batch)).as(batch).isEqualTo(2);
+            assertThat(err.toString().strip()).as(batch).startsWith("memlean: a training step at batch " + batch)
+                    .contains("Use a smaller --batch").doesNotContain("\n").doesNotContain("Exception");
+            assertThat((System.nanoTime() - start) / 1e9).as("refused before any work").isLessThan(2.0);
+        }
+    }
+
+    @Test
+    void anUnwritableChartOrReportIsRefusedBeforeTheRun() throws Exception {
+        long start = System.nanoTime();
+        assertThat(Main.execute("run", "ch99", "--quick", "--chart", "/proc/memlean/x.png")).isEqualTo(2);
+        assertThat(err.toString().strip()).startsWith("memlean: --chart /proc/memlean/x.png").doesNotContain("\n");
+        err.reset();
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("memlean-report");
+        assertThat(Main.execute("tour", "--quick", "--report", dir.toString())).isEqualTo(2);
+        assertThat(err.toString().strip()).contains("is a directory");
+        assertThat((System.nanoTime() - start) / 1e9).as("refused before any work").isLessThan(5.0);
+        assertThat(out.toString()).doesNotContain("memlean tour");
+    }
 }

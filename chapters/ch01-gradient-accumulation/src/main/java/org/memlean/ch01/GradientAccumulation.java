@@ -74,20 +74,26 @@ public final class GradientAccumulation {
         if (microBatches < 1) throw new IllegalArgumentException("accumulation needs n ≥ 1, got " + microBatches);
         double loss = 0;
         long tokens = -1;
-        for (int i = 0; i < microBatches; i++) {
-            try (Scope micro = Scope.open()) {
-                Batch b = data.get();
-                if (tokens >= 0 && b.targets().length() != tokens) {
-                    throw new IllegalArgumentException("micro-batch " + i + " has " + b.targets().length()
-                            + " target tokens, the first had " + tokens + ": 1/n weights need equal micro-batches; "
-                            + "use accumulate(model, window), which weights by tokens");
+        try {
+            for (int i = 0; i < microBatches; i++) {
+                try (Scope micro = Scope.open()) {
+                    Batch b = data.get();
+                    if (tokens >= 0 && b.targets().length() != tokens) {
+                        throw new IllegalArgumentException("micro-batch " + i + " has " + b.targets().length()
+                                + " target tokens, the first had " + tokens + ": 1/n weights need equal micro-batches; "
+                                + "use accumulate(model, window), which weights by tokens");
+                    }
+                    tokens = b.targets().length();
+                    loss += backward(model, b, 1.0 / microBatches);
                 }
-                tokens = b.targets().length();
-                loss += backward(model, b, 1.0 / microBatches);
             }
+            MemoryMeter.current().mark("optimizer");
+            optimizer.step();
+        } catch (RuntimeException e) {
+            // an aborted step leaves no half-accumulated gradients behind (the optimizer's step is all or nothing)
+            optimizer.zeroGrad(true);
+            throw e;
         }
-        MemoryMeter.current().mark("optimizer");
-        optimizer.step();
         optimizer.zeroGrad(true);
         return loss;
     }

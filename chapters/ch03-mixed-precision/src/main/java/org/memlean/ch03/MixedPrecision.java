@@ -48,6 +48,9 @@ public final class MixedPrecision {
         private final int growthInterval;
         private int cleanSteps;
         private long skippedSteps;
+        private int skippedInARow;
+        /** Skips in a row after which the scaler says the model is not training (a healthy scaler skips one or two). */
+        public static final int SKIPS_TO_WARN = 10;
 
         /** PyTorch's defaults: 2^16, ×2 every 2000 clean steps, ×0.5 on overflow. */
         public LossScaler() {
@@ -85,7 +88,16 @@ public final class MixedPrecision {
                 scale *= backoffFactor;
                 cleanSteps = 0;
                 skippedSteps++;
-            } else if (++cleanSteps >= growthInterval) {
+                if (++skippedInARow == SKIPS_TO_WARN) {
+                    org.memlean.lab.Warnings.once(this, "skipping", String.format(java.util.Locale.ROOT,
+                            "the loss scaler skipped %d steps in a row (its scale is now %.3g): the gradients overflow at "
+                            + "every scale it tried, so the model is not training. Look for NaN or inf in the loss or the "
+                            + "parameters, or lower the learning rate", SKIPS_TO_WARN, scale));
+                }
+                return;
+            }
+            skippedInARow = 0;
+            if (++cleanSteps >= growthInterval) {
                 scale *= growthFactor;
                 cleanSteps = 0;
             }

@@ -123,4 +123,16 @@ class MixedPrecisionTest {
                     .assertNoLeak("float16 autocast with a loss scaler");
         }
     }
+
+    /** A scaler that skips step after step says so, once. */
+    @Test
+    void aScalerThatSkipsTenStepsInARowSaysSoOnce() {
+        org.memlean.lab.Warnings.clear();
+        MixedPrecision.LossScaler scaler = new MixedPrecision.LossScaler();
+        for (int i = 0; i < 9; i++) scaler.update(true);
+        scaler.update(false);                                   // one clean step resets the count
+        for (int i = 0; i < 25; i++) scaler.update(true);
+        assertThat(org.memlean.lab.Warnings.recent()).hasSize(1);
+        assertThat(org.memlean.lab.Warnings.recent().get(0)).contains("skipped 10 steps in a row");
+    }
 }
