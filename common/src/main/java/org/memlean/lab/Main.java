@@ -278,7 +278,7 @@ public final class Main implements Callable<Integer> {
                 }
                 reports.add(r);
                 table.row(c.id(), c.technique(), Bytes.format(r.baseline().peakBytes()),
-                        Bytes.format(r.techniqueRun().peakBytes()), String.format(Locale.ROOT, "%.1f%%", 100 * r.saving()),
+                        Bytes.format(r.techniqueRun().peakBytes()), Report.percent(r.saving()),
                         r.timeRatio().format(), String.format(Locale.ROOT, "%.2f×", r.workRatio()));
             }
             System.out.print(table);

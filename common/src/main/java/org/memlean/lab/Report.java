@@ -80,7 +80,7 @@ public record Report(int chapter, String title, String technique, List<Measureme
             boolean isReference = reference(m) == m;
             List<String> row = new java.util.ArrayList<>(List.of(m.name() + (m == techniqueRun() ? " *" : ""),
                     org.memlean.memory.Bytes.format(m.peakBytes()),
-                    isReference && m != baseline() ? "–" : String.format(java.util.Locale.ROOT, "%.1f%%", 100 * saving(m)),
+                    isReference && m != baseline() ? "–" : percent(saving(m)),
                     String.format(java.util.Locale.ROOT, "%.1f ms", m.stepMillis()),
                     isReference ? "baseline" : timeRatio(m).format(),
                     String.format(java.util.Locale.ROOT, "%.2f×", m.work().ratioTo(reference(m).work()))));
@@ -90,6 +90,12 @@ public record Report(int chapter, String title, String technique, List<Measureme
             t.row(row.toArray(new String[0]));
         }
         return t.toString();
+    }
+
+    /** A fraction as a percentage with one decimal, never "-0.0%". */
+    public static String percent(double fraction) {
+        double p = Math.round(1000 * fraction) / 10.0;
+        return String.format(java.util.Locale.ROOT, "%.1f%%", p == 0 ? 0.0 : p);
     }
 
     /** Each arm's ledger by category at its peak, one column per arm. */
