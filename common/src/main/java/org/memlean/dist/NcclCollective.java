@@ -121,10 +121,8 @@ public final class NcclCollective implements Collective {
         long n = full.length();
         long s = Collective.chunk(n, shared.n);
         long own = Math.max(0, Math.min(s, n - rank * s));
-        if (shard.length() < own || shard.length() > s || shard.dataType() != full.dataType()) {
-            throw local("reduceScatter on rank " + rank + ": the shard must hold between " + own + " and " + s + " "
-                    + full.dataType() + " elements, got " + shard.length() + " " + shard.dataType());
-        }
+        String problem = Ring.shardProblem("reduceScatter", rank, shared.n, n, full.dataType(), shard.length(), shard.dataType());
+        if (problem != null) throw local(problem);
         Storage staging = Memory.allocate(full.dataType(), new long[] {shared.n * s}, Category.TEMPORARY,
                 "NCCL reduce-scatter staging");
         try {
@@ -149,10 +147,8 @@ public final class NcclCollective implements Collective {
         long n = full.length();
         long s = Collective.chunk(n, shared.n);
         long own = Math.max(0, Math.min(s, n - rank * s));
-        if (shard.length() < own || shard.length() > s || shard.dataType() != full.dataType()) {
-            throw local("allGather on rank " + rank + ": the shard must hold between " + own + " and " + s + " "
-                    + full.dataType() + " elements, got " + shard.length() + " " + shard.dataType());
-        }
+        String problem = Ring.shardProblem("allGather", rank, shared.n, n, full.dataType(), shard.length(), shard.dataType());
+        if (problem != null) throw local(problem);
         Storage staging = Memory.allocate(full.dataType(), new long[] {shared.n * s}, Category.TEMPORARY,
                 "NCCL all-gather staging");
         try {

@@ -26,4 +26,17 @@ final class Ring {
         long b = n * width;
         return new long[] {position < ranks - 1 ? b : 0, position > 0 ? b : 0};
     }
+
+    /**
+     * What is wrong with a shard for chunk {@code rank} of a buffer of {@code n} elements (between the
+     * chunk's length and s = ⌈n/N⌉ elements, the buffer's dtype), or null when nothing is.
+     */
+    static String shardProblem(String op, int rank, int ranks, long n, org.nd4j.linalg.api.buffer.DataType type,
+                               long shardLength, org.nd4j.linalg.api.buffer.DataType shardType) {
+        long s = Collective.chunk(n, ranks);
+        long own = Math.max(0, Math.min(s, n - rank * s));
+        if (shardLength >= own && shardLength <= s && shardType == type) return null;
+        return String.format(java.util.Locale.ROOT, "%s on rank %d: the shard must hold between %d and %d %s elements "
+                + "(chunk %d of %d), got %d %s", op, rank, own, s, type, rank, n, shardLength, shardType);
+    }
 }

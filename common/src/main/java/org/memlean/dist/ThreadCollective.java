@@ -82,11 +82,9 @@ public final class ThreadCollective implements Collective {
         INDArray flatShard = flat(shard, "reduceScatter");
         long s = Collective.chunk(flatFull.length(), shared.n);
         long own = chunkLength(flatFull.length(), rank, s);
-        if (flatShard.length() < own || flatShard.length() > s || flatShard.dataType() != flatFull.dataType()) {
-            throw local(String.format(Locale.ROOT, "reduceScatter on rank %d: the shard must hold between %d and %d %s "
-                    + "elements (chunk %d of %d), got %d %s", rank, own, s, flatFull.dataType(), rank, flatFull.length(),
-                    flatShard.length(), flatShard.dataType()));
-        }
+        String problem = Ring.shardProblem("reduceScatter", rank, shared.n, flatFull.length(), flatFull.dataType(),
+                flatShard.length(), flatShard.dataType());
+        if (problem != null) throw local(problem);
         Call[] all = arrive(new Call("reduceScatter", flatFull.length(), flatFull.dataType(), -1, flatFull, flatShard));
         INDArray out = own == 0 ? null : flatShard.get(NDArrayIndex.interval(0, own));
         reduceChunk(all, rank, out, s);
@@ -101,11 +99,9 @@ public final class ThreadCollective implements Collective {
         INDArray flatShard = flat(shard, "allGather");
         long s = Collective.chunk(flatFull.length(), shared.n);
         long own = chunkLength(flatFull.length(), rank, s);
-        if (flatShard.length() < own || flatShard.length() > s || flatShard.dataType() != flatFull.dataType()) {
-            throw local(String.format(Locale.ROOT, "allGather on rank %d: the shard must hold between %d and %d %s "
-                    + "elements (chunk %d of %d), got %d %s", rank, own, s, flatFull.dataType(), rank, flatFull.length(),
-                    flatShard.length(), flatShard.dataType()));
-        }
+        String problem = Ring.shardProblem("allGather", rank, shared.n, flatFull.length(), flatFull.dataType(),
+                flatShard.length(), flatShard.dataType());
+        if (problem != null) throw local(problem);
         Call[] all = arrive(new Call("allGather", flatFull.length(), flatFull.dataType(), -1, flatShard, flatFull));
         for (int q = 0; q < shared.n; q++) {
             long len = chunkLength(flatFull.length(), q, s);

@@ -19,9 +19,20 @@ public final class Training {
      * @return the loss before the update
      */
     public static double step(Gpt model, Optimizer optimizer, ReversalTask task, int batchSize) {
+        try (Scope step = Scope.open()) {
+            return step(model, optimizer, task.next(batchSize));
+        }
+    }
+
+    /**
+     * One step on {@code batch}, which it closes: forward, backward, optimizer step, gradients freed,
+     * in a scope. A step that fails (out of memory in backward, say) leaves no gradients behind to be
+     * added into the next one; the optimizer's step is all or nothing, so parameters and state are as
+     * before it.
+     */
+    public static double step(Gpt model, Optimizer optimizer, Batch batch) {
         MemoryMeter meter = MemoryMeter.current();
         try (Scope step = Scope.open()) {
-            Batch batch = task.next(batchSize);
             meter.mark("forward");
             Tensor loss = model.loss(batch.inputs(), batch.targets());
             double value = loss.item();
@@ -33,10 +44,10 @@ public final class Training {
             checkFinite(value, model, optimizer);
             return value;
         } catch (RuntimeException e) {
-            // an aborted step (out of memory in backward, say) leaves no gradients behind to be added
-            // into the next one; the optimizer's step is all or nothing, so parameters and state are as before
             optimizer.zeroGrad(true);
             throw e;
+        } finally {
+            batch.close();
         }
     }
 

@@ -9,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.memlean.data.Batch;
 import org.memlean.data.ReversalTask;
 import org.memlean.data.SortTask;
 import org.memlean.lab.Chapter;
@@ -18,14 +17,12 @@ import org.memlean.lab.Report;
 import org.memlean.lab.Size;
 import org.memlean.lab.Training;
 import org.memlean.memory.MemoryMeter;
-import org.memlean.memory.Scope;
 import org.memlean.nn.Gpt;
 import org.memlean.nn.GptConfig;
 import org.memlean.nn.ParameterFiles;
 import org.memlean.optim.AdamW;
 import org.memlean.optim.Optimizer;
 import org.memlean.tensor.Rng;
-import org.memlean.tensor.Tensor;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
@@ -146,24 +143,9 @@ public final class PeftChapter implements Chapter {
         SortTask task = new SortTask(s.digits(), 69);
         Gpt model = prepared(m, s);
         Optimizer adam = new AdamW(model.parameters(), learningRate(m), 0.9, 0.99, 1e-8, 0);
-        return Experiment.Session.of(i -> step(model, adam, task.next(s.batch())), adam, model);
+        return Experiment.Session.of(i -> Training.step(model, adam, task.next(s.batch())), adam, model);
     }
 
-    /** One training step on a given batch (made inside the step's scope by the caller's supplier). */
-    static double step(Gpt model, Optimizer optimizer, Batch batch) {
-        MemoryMeter meter = MemoryMeter.current();
-        try (Scope step = Scope.open()) {
-            meter.mark("forward");
-            Tensor loss = model.loss(batch.inputs(), batch.targets());
-            double value = loss.item();
-            loss.backward();
-            meter.mark("optimizer");
-            optimizer.step();
-            optimizer.zeroGrad(true);
-            batch.close();
-            return value;
-        }
-    }
 
     /** What one method keeps and saves, measured over a few steps. */
     public record Breakdown(Method method, long trainableParameters, long gradientBytes, long optimizerStateBytes,

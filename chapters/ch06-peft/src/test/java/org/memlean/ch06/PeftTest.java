@@ -40,7 +40,7 @@ class PeftTest {
     private static void train(Gpt model, int steps) {
         try (var adam = new org.memlean.optim.AdamW(model.parameters(), 3e-2, 0.9, 0.99, 1e-8, 0)) {
             SortTask task = new SortTask(4, 5);
-            for (int i = 0; i < steps; i++) PeftChapter.step(model, adam, task.next(8));
+            for (int i = 0; i < steps; i++) org.memlean.lab.Training.step(model, adam, task.next(8));
         }
     }
 

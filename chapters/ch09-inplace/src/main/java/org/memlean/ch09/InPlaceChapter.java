@@ -4,20 +4,17 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.memlean.data.Batch;
 import org.memlean.data.ReversalTask;
 import org.memlean.lab.Chapter;
 import org.memlean.lab.Experiment;
 import org.memlean.lab.Report;
 import org.memlean.lab.Size;
-import org.memlean.memory.MemoryMeter;
-import org.memlean.memory.Scope;
+import org.memlean.lab.Training;
 import org.memlean.nn.Gpt;
 import org.memlean.nn.GptConfig;
 import org.memlean.optim.AdamW;
 import org.memlean.optim.Optimizer;
 import org.memlean.tensor.Rng;
-import org.memlean.tensor.Tensor;
 
 /**
  * Chapter 9's experiment: the same GPT trained out of place and in place, with its GELU and with a
@@ -121,21 +118,7 @@ public final class InPlaceChapter implements Chapter {
         Optimizer adam = optimizer(v, model);
         ReversalTask task = new ReversalTask(s.digits(), 103);
         Rng.seed(107);                                               // the dropout masks: the same in every variant
-        return Experiment.Session.of(i -> step(model, adam, task.next(s.batch())), adam, model);
+        return Experiment.Session.of(i -> Training.step(model, adam, task.next(s.batch())), adam, model);
     }
 
-    static double step(Gpt model, Optimizer optimizer, Batch batch) {
-        MemoryMeter meter = MemoryMeter.current();
-        try (Scope step = Scope.open()) {
-            meter.mark("forward");
-            Tensor loss = model.loss(batch.inputs(), batch.targets());
-            double value = loss.item();
-            loss.backward();
-            meter.mark("optimizer");
-            optimizer.step();
-            optimizer.zeroGrad(true);
-            batch.close();
-            return value;
-        }
-    }
 }
