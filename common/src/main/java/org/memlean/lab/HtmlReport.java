@@ -44,9 +44,9 @@ public final class HtmlReport {
         for (Report r : reports) {
             html.append(String.format(Locale.ROOT,
                     "<tr><td><a href=\"#ch%02d\">ch%02d</a></td><td>%s</td><td class=n>%s</td><td class=n>%s</td>"
-                            + "<td class=n>%.1f%%</td><td class=n>%s</td><td class=n>%.2f×</td></tr>%n",
+                            + "<td class=n>%s</td><td class=n>%s</td><td class=n>%.2f×</td></tr>%n",
                     r.chapter(), r.chapter(), escape(r.technique()), Bytes.format(r.baseline().peakBytes()),
-                    Bytes.format(r.techniqueRun().peakBytes()), 100 * r.saving(), escape(r.timeRatio().format()),
+                    Bytes.format(r.techniqueRun().peakBytes()), Report.percent(r.saving()), escape(r.timeRatio().format()),
                     r.workRatio()));
         }
         html.append("</table>\n");
@@ -56,10 +56,11 @@ public final class HtmlReport {
                     + "<th>work</th><th>final loss</th></tr>\n");
             for (Measurement m : r.arms()) {
                 html.append(String.format(Locale.ROOT,
-                        "<tr><td>%s</td><td class=n>%s</td><td class=n>%.1f%%</td><td class=n>%.1f ms</td>"
+                        "<tr><td>%s</td><td class=n>%s</td><td class=n>%s</td><td class=n>%.1f ms</td>"
                                 + "<td class=n>%s</td><td class=n>%.2f×</td><td class=n>%.4f</td></tr>%n",
-                        escape(m.name()), Bytes.format(m.peakBytes()), 100 * r.saving(m), m.stepMillis(),
-                        escape(m == r.baseline() ? "baseline" : r.timeRatio(m).format()), m.work().ratioTo(r.baseline().work()), m.finalLoss()));
+                        escape(m.name()), Bytes.format(m.peakBytes()), Report.percent(r.saving(m)), m.stepMillis(),
+                        escape(r.reference(m) == m ? "baseline" : r.timeRatio(m).format()),
+                        m.work().ratioTo(r.reference(m).work()), m.finalLoss()));
             }
             html.append("</table>\n");
             html.append(Charts.imgTag(Charts.arms(r), r.title())).append('\n');
