@@ -1,8 +1,9 @@
 """Runs the course's notebooks headless and reports "N passed, N failed".
 
-A notebook fails when a cell raises, fails to compile or times out. The Java kernel's start can
-hang (its channel thread may start before its running flag is set, about one start in seven), so
-each start is given a short timeout and retried: a hung start costs seconds, never the run.
+A notebook fails when a cell raises, fails to compile or times out. The Java kernel's start could
+hang (its channel thread may start before its running flag is set); start-kernel puts a corrected
+class ahead of the kernel's jar, and each start is still given a short timeout and retried: a hung
+start costs seconds, never the run.
 
 Executed copies go to notebooks/out/ — or, with --in-place (for maintainers, at the default
 size), back into the notebooks themselves, which are committed with their outputs so that a reader
