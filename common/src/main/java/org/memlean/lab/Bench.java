@@ -58,12 +58,17 @@ public final class Bench {
         return 6L * s.tokens() * weights + 12L * s.config().layers() * s.batch() * t * t * c;
     }
 
-    public record Result(Setup setup, double stepMillis, double stepSpreadMillis, double tokensPerSecond,
+    public record Result(Setup setup, double stepMillis, double stepLowMillis, double stepHighMillis, double tokensPerSecond,
                          long modelFlopsPerStep, double achievedGflops, double sgemmGflops, double plainStepMillis,
                          int kernelsPerStep, int allocationsPerStep, long peakBytes, long predictedPeakBytes,
                          List<Map<String, Object>> techniques) {
         public double efficiency() {
             return achievedGflops / sgemmGflops;
+        }
+
+        /** The interquartile range of the step times. */
+        public double stepSpreadMillis() {
+            return stepHighMillis - stepLowMillis;
         }
 
         public double overheadRatio() {
@@ -80,12 +85,6 @@ public final class Bench {
         double[] s = v.clone();
         Arrays.sort(s);
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
-
-    static double spread(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s[(3 * s.length) / 4] - s[s.length / 4];
     }
 
     /** Float32 GEMM, n×n by n×n, on this thread's ND4J settings: the machine's own limit. */
@@ -158,8 +157,112 @@ public final class Bench {
                 techniques.add(row);
             }
         }
-        return new Result(s, step, spread(millis), s.tokens() / (step / 1000), flops, flops / (step / 1000) / 1e9,
+        return new Result(s, step, Timing.quantile(millis, 0.25), Timing.quantile(millis, 0.75), s.tokens() / (step / 1000), flops, flops / (step / 1000) / 1e9,
                 sgemm, median(plain), kernels, allocations, peak, predictedPeakBytes(s), techniques);
+    }
+
+    /**
+     * One thread count's step, as measured in a JVM started with that many compute threads
+     * (libnd4j's pool is sized once, when the JVM starts, so each count needs its own JVM).
+     */
+    public record ThreadRun(int threads, double stepMillis, double stepLowMillis, double stepHighMillis,
+                            double efficiency, double plainStepMillis, int kernelsPerStep, int allocationsPerStep) {
+        static ThreadRun of(int threads, Result r) {
+            return new ThreadRun(threads, r.stepMillis(), r.stepLowMillis(), r.stepHighMillis(), r.efficiency(),
+                    r.plainStepMillis(), r.kernelsPerStep(), r.allocationsPerStep());
+        }
+
+        /** Faster beyond the noise: this run's slower quartile below the other's faster one. */
+        public boolean clearlyFasterThan(ThreadRun other) {
+            return stepHighMillis < other.stepLowMillis;
+        }
+
+        public Map<String, Object> json() {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("threads", threads);
+            out.put("stepMillis", stepMillis);
+            out.put("stepMillisLow", stepLowMillis);
+            out.put("stepMillisHigh", stepHighMillis);
+            out.put("efficiency", efficiency);
+            out.put("plainStepMillis", plainStepMillis);
+            out.put("kernelsPerStep", kernelsPerStep);
+            out.put("allocationsPerStep", allocationsPerStep);
+            return out;
+        }
+    }
+
+    /** The thread counts the bench compares: one, and the machine's core count. */
+    public static List<Integer> threadCounts() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        return cores > 1 ? List.of(1, cores) : List.of(1);
+    }
+
+    /**
+     * The bench at {@code threads} compute threads, in a child JVM on this JVM's class path with
+     * OMP_NUM_THREADS set; its progress goes to this one's stderr.
+     */
+    public static ThreadRun inChildJvm(int threads, boolean quick) {
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        command.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "bench", "--json",
+                "--no-chapters", "--one-thread-count", "--threads", Integer.toString(threads)));
+        if (quick) command.add("--quick");
+        ProcessBuilder pb = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
+        pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
+        try {
+            Process process = pb.start();
+            String out = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            int code = process.waitFor();
+            if (code != 0) {
+                throw new IllegalStateException("the bench at " + threads + " threads (a child JVM) exited with " + code
+                        + "; its messages are above");
+            }
+            return new ThreadRun(threads, number(out, "stepMillis"), number(out, "stepMillisLow"),
+                    number(out, "stepMillisHigh"), number(out, "efficiency"), number(out, "plainStepMillis"),
+                    (int) number(out, "kernelsPerStep"), (int) number(out, "allocationsPerStep"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("could not start the bench at " + threads + " threads: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the bench ran at " + threads + " threads", e);
+        }
+    }
+
+    /** A number field of the bench's own flat JSON. */
+    static double number(String json, String key) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"" + key + "\":(-?[0-9.eE+-]+)").matcher(json);
+        if (!m.find()) throw new IllegalStateException("the bench's JSON has no " + key + ": " + json);
+        return Double.parseDouble(m.group(1));
+    }
+
+    /**
+     * The thread count to use on this machine: the fastest, if it is faster beyond the noise than
+     * every other; else one thread (as fast within the noise, and it leaves the other cores free).
+     */
+    public static int fastest(List<ThreadRun> runs) {
+        ThreadRun best = runs.stream().min(java.util.Comparator.comparingDouble(ThreadRun::stepMillis)).orElseThrow();
+        for (ThreadRun r : runs) if (r != best && !best.clearlyFasterThan(r)) return 1;
+        return best.threads();
+    }
+
+    /**
+     * Writes {@code threads} where the launcher reads its default thread count
+     * ({@code .memlean/threads} in the course's directory, which the launcher passes as
+     * {@code memlean.home}); returns the file, or null when not run through the launcher.
+     */
+    public static java.nio.file.Path rememberThreads(int threads) {
+        String home = System.getProperty("memlean.home");
+        if (home == null) return null;
+        java.nio.file.Path file = java.nio.file.Path.of(home, ".memlean", "threads");
+        try {
+            java.nio.file.Files.createDirectories(file.getParent());
+            java.nio.file.Files.writeString(file, threads + "\n");
+            return file;
+        } catch (java.io.IOException e) {
+            System.err.println("bench: could not write " + file + " (" + e.getMessage() + "); the default stays as it was");
+            return null;
+        }
     }
 
     /** The highest backend reading after a mark. */
@@ -182,6 +285,8 @@ public final class Bench {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("stepMillis", r.stepMillis());
         out.put("stepSpreadMillis", r.stepSpreadMillis());
+        out.put("stepMillisLow", r.stepLowMillis());
+        out.put("stepMillisHigh", r.stepHighMillis());
         out.put("tokensPerSecond", r.tokensPerSecond());
         out.put("modelFlopsPerStep", r.modelFlopsPerStep());
         out.put("achievedGflops", r.achievedGflops());

@@ -357,18 +357,38 @@ public final class Main implements Callable<Integer> {
         @Option(names = "--no-chapters", description = "Skip timing each chapter's technique.")
         boolean noChapters;
 
+        @Option(names = "--one-thread-count",
+                description = "Measure at the thread count in force only (by default the step is also measured at "
+                        + "1 and at the core count, each in a JVM of its own, and the faster becomes the launcher's default).")
+        boolean oneThreadCount;
+
         @CommandLine.Mixin
         ThreadsOption threadsOption = new ThreadsOption();
 
         @Override
         public Integer call() {
             int threads = threadsOption.apply();
-            System.err.println("bench: timing the GPT step, its plain-ND4J replay and a 1024³ sgemm…");
+            System.err.println("bench: timing the GPT step, its plain-ND4J replay and a 1024³ sgemm at " + threads
+                    + (threads == 1 ? " thread…" : " threads…"));
             Bench.Result r = Bench.run(quick, !noChapters);
+            List<Bench.ThreadRun> runs = new java.util.ArrayList<>(List.of(Bench.ThreadRun.of(threads, r)));
+            if (!oneThreadCount) {
+                for (int n : Bench.threadCounts()) {
+                    if (n == threads) continue;
+                    System.err.println("bench: the same at " + n + (n == 1 ? " thread" : " threads")
+                            + ", in a JVM of its own (libnd4j sizes its pool once, at start)…");
+                    runs.add(Bench.inChildJvm(n, quick));
+                }
+                runs.sort(java.util.Comparator.comparingInt(Bench.ThreadRun::threads));
+            }
+            Integer fastest = runs.size() > 1 ? Bench.fastest(runs) : null;
+            java.nio.file.Path remembered = fastest == null ? null : Bench.rememberThreads(fastest);
             if (json) {
                 Map<String, Object> out = new LinkedHashMap<>();
                 out.put("threads", threads);
                 out.putAll(Bench.json(r));
+                out.put("byThreads", runs.stream().map(Bench.ThreadRun::json).toList());
+                if (fastest != null) out.put("fastestThreads", fastest);
                 System.out.println(Json.write(out));
                 return 0;
             }
@@ -390,6 +410,21 @@ public final class Main implements Callable<Integer> {
             for (Map<String, Object> t : r.techniques()) {
                 System.out.printf(Locale.ROOT, "chapter %-3s technique step %8.1f ms, %s the baseline's (quick size)%n",
                         t.get("chapter"), (Double) t.get("stepMillis"), t.get("time"));
+            }
+            if (runs.size() > 1) {
+                System.out.printf(Locale.ROOT, "%nthreads  step median (quartiles)        efficiency  kernels  allocations  (each in its own JVM)%n");
+                for (Bench.ThreadRun t : runs) {
+                    System.out.printf(Locale.ROOT, "%7d  %9.1f ms (%.1f … %.1f)  %10.2f  %7d  %11d%n", t.threads(),
+                            t.stepMillis(), t.stepLowMillis(), t.stepHighMillis(), t.efficiency(), t.kernelsPerStep(),
+                            t.allocationsPerStep());
+                }
+                Bench.ThreadRun chosen = runs.stream().filter(t -> t.threads() == fastest).findFirst().orElseThrow();
+                boolean clear = runs.stream().allMatch(t -> t == chosen || chosen.clearlyFasterThan(t));
+                String choice = clear
+                        ? fastest + (fastest == 1 ? " thread is" : " threads are") + " faster here, beyond the noise"
+                        : "the thread counts are within the noise of each other: 1 thread (it leaves the other cores free)";
+                System.out.println(choice + (remembered == null ? "" : "; the launcher's default from now on ("
+                        + remembered + "; OMP_NUM_THREADS or --threads override it)"));
             }
             return 0;
         }

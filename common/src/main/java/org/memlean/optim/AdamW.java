@@ -69,24 +69,21 @@ public final class AdamW extends Optimizer {
      * any slices of them (ZeRO updates a rank's shard this way, with the same kernels in the same
      * order, so its result is bit-identical). {@code p}, {@code m} and {@code v} change in place;
      * {@code scratch} is overwritten.
+     *
+     * <p>Three kernels: the decay, libnd4j's fused {@code adam_updater} (m, v and the step in one
+     * pass, where a chain of elementwise kernels takes twelve) and the subtraction. libnd4j folds
+     * the bias corrections into the step size — lr·√(1 − β2ᵗ)/(1 − β1ᵗ) · m / (√v + ε′) — so to get
+     * PyTorch's lr/(1 − β1ᵗ) · m / (√(v/(1 − β2ᵗ)) + ε) it is given ε′ = ε·√(1 − β2ᵗ): the same
+     * quotient multiplied above and below by √(1 − β2ᵗ). (Its t counts from 0, ours from 1.)
      */
     public static void apply(INDArray p, INDArray g, INDArray m, INDArray v, INDArray scratch, double lr, double beta1,
                              double beta2, double eps, double weightDecay, long step) {
-        double correction1 = 1 - Math.pow(beta1, step);
+        if (step < 1 || step > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("AdamW step must be 1 … 2³¹−1, got " + step);
+        }
         double correction2 = 1 - Math.pow(beta2, step);
         if (weightDecay > 0) Raw.scale(p, 1 - lr * weightDecay, p);
-        Raw.scale(m, beta1, m);
-        Raw.scale(g, 1 - beta1, scratch);
-        Raw.add(m, scratch, m);
-        Raw.mul(g, g, scratch);
-        Raw.scale(scratch, 1 - beta2, scratch);
-        Raw.scale(v, beta2, v);
-        Raw.add(v, scratch, v);
-        Raw.scale(v, 1 / correction2, scratch);
-        Raw.sqrt(scratch, scratch);
-        Raw.addScalar(scratch, eps, scratch);                 // sqrt(v̂) + ε
-        Raw.div(m, scratch, scratch);
-        Raw.scale(scratch, lr / correction1, scratch);        // lr · m̂ / (sqrt(v̂) + ε)
-        Raw.sub(p, scratch, p);
+        Raw.adamUpdate(g, m, v, scratch, lr, beta1, beta2, eps * Math.sqrt(correction2), (int) (step - 1));
+        Raw.sub(p, scratch, p);                               // p − lr · m̂ / (√v̂ + ε)
     }
 }

@@ -31,8 +31,7 @@ public final class Activations {
 
     /** The logistic sigmoid 1 / (1 + e^−x); saves its output (its gradient is y·(1 − y)). */
     public static Tensor sigmoid(Tensor x) {
-        Tensor out = unary("sigmoid", x, (in, o) -> Kernels.run("sigmoid", 0, () -> org.nd4j.linalg.factory.Nd4j.exec(
-                new org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid(in, o))));
+        Tensor out = unary("sigmoid", x, Raw::sigmoid);
         if (Autograd.needsGrad(x)) new Unary("Sigmoid", Activations::sigmoidGrad).attach(out, x).save(out);
         return out;
     }
@@ -53,31 +52,36 @@ public final class Activations {
         return out;
     }
 
-    /** GELU, tanh form: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). Saves its input. */
+    /**
+     * GELU, tanh form: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), computed as x·σ(2u) — the same
+     * function, since 0.5·(1 + tanh(u)) = σ(2u) — because libnd4j's sigmoid costs half its tanh
+     * (3.3 against 7.9 ms per million floats here) and the form needs three fewer passes. Saves its input.
+     */
     public static Tensor gelu(Tensor x) {
         Tensor out;
         try (OpScope op = new OpScope("gelu")) {
             INDArray in = op.in(x);
             INDArray o = op.out(x.dtype(), x.shape());
             INDArray t = op.temp(in.dataType(), x.shape());
-            geluTanh(in, t);                          // t = tanh(u)
-            Raw.addScalar(t, 1, t);                   // 1 + tanh(u)
+            geluGate(in, t);                          // t = σ(2u) = 0.5·(1 + tanh(u))
             Raw.mul(in, t, o);
-            Raw.scale(o, 0.5, o);
             out = op.result(o);
         }
         if (Autograd.needsGrad(x)) new Unary("Gelu", Activations::geluGrad).attach(out, x).save(x);
         return out;
     }
 
-    /** t = tanh(√(2/π)·(x + 0.044715·x³)) */
-    static void geluTanh(INDArray x, INDArray t) {
+    /** 2u = 2√(2/π)·(x + 0.044715·x³) = x·(GELU_B + GELU_A·x²) */
+    private static final double GELU_B = 2 * SQRT_2_OVER_PI;
+    private static final double GELU_A = GELU_B * GELU_CUBIC;
+
+    /** t = σ(2u) = 0.5·(1 + tanh(u)), u = √(2/π)·(x + 0.044715·x³): GELU(x) = x·t. Five passes. */
+    static void geluGate(INDArray x, INDArray t) {
         Raw.mul(x, x, t);
-        Raw.mul(t, x, t);
-        Raw.scale(t, GELU_CUBIC, t);
-        Raw.add(t, x, t);
-        Raw.scale(t, SQRT_2_OVER_PI, t);
-        Raw.tanh(t, t);
+        Raw.scale(t, GELU_A, t);
+        Raw.addScalar(t, GELU_B, t);
+        Raw.mul(t, x, t);                         // 2u
+        Raw.sigmoid(t, t);
     }
 
     /** Softmax over the last axis; saves its output. */
@@ -137,21 +141,18 @@ public final class Activations {
     }
 
     private static void geluGrad(INDArray g, INDArray x, OpScope op, INDArray o) {
-        // d/dx = 0.5(1 + t) + 0.5·x·(1 − t²)·√(2/π)·(1 + 3·0.044715·x²),  t = tanh(u)
+        // d/dx x·σ(2u) = σ + x·σ·(1 − σ)·(2u)′,  (2u)′ = GELU_B + 3·GELU_A·x²
         INDArray t = op.temp(x.dataType(), x.shape());
         INDArray s = op.temp(x.dataType(), x.shape());
-        geluTanh(x, t);
-        Raw.mul(t, t, s);
-        Raw.reverseSub(s, 1, s);                  // 1 − t²
-        Raw.mul(s, x, s);
-        Raw.scale(s, 0.5 * SQRT_2_OVER_PI, s);    // 0.5·x·(1 − t²)·√(2/π)
+        geluGate(x, t);                           // σ
         Raw.mul(x, x, o);
-        Raw.scale(o, 3 * GELU_CUBIC, o);
-        Raw.addScalar(o, 1, o);                   // 1 + 3·0.044715·x²
-        Raw.mul(s, o, s);
-        Raw.addScalar(t, 1, t);
-        Raw.scale(t, 0.5, t);                     // 0.5(1 + t)
-        Raw.add(t, s, o);
+        Raw.scale(o, 3 * GELU_A, o);
+        Raw.addScalar(o, GELU_B, o);              // (2u)′
+        Raw.reverseSub(t, 1, s);                  // 1 − σ
+        Raw.mul(s, t, s);
+        Raw.mul(s, x, s);
+        Raw.mul(s, o, s);                         // x·σ·(1 − σ)·(2u)′
+        Raw.add(s, t, o);
         Raw.mul(o, g, o);
     }
 

@@ -59,14 +59,12 @@ public final class InPlace {
                     + "GradMode.noGrad() (inference)");
         }
         checkWritable("gelu_", x);
-        // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), with one scratch buffer instead of an output and a scratch
+        // x·σ(2u) = 0.5·x·(1 + tanh(u)), with one scratch buffer instead of an output and a scratch
         try (OpScope op = new OpScope("gelu_")) {
             INDArray a = op.in(x);
             INDArray t = op.temp(a.dataType(), x.shape());
-            Activations.geluTanh(a, t);                         // t = tanh(√(2/π)·(x + 0.044715·x³)), as gelu does
-            Raw.addScalar(t, 1, t);                             // 1 + tanh(…)
+            Activations.geluGate(a, t);                         // t = σ(2u), as gelu does
             Raw.mul(a, t, a);
-            Raw.scale(a, 0.5, a);
             if (a != x.array()) Raw.assign(x.array(), a);
         }
         x.storage().bumpVersion("gelu_");

@@ -47,6 +47,9 @@ public final class Raw {
     public static void exp(INDArray x, INDArray out) { Kernels.run("exp", 0, () -> Nd4j.exec(new Exp(x, out))); }
     public static void log(INDArray x, INDArray out) { Kernels.run("log", 0, () -> Nd4j.exec(new Log(x, out))); }
     public static void tanh(INDArray x, INDArray out) { Kernels.run("tanh", 0, () -> Nd4j.exec(new Tanh(x, out))); }
+    public static void sigmoid(INDArray x, INDArray out) {
+        Kernels.run("sigmoid", 0, () -> Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid(x, out)));
+    }
 
     /** Each element clamped to [lo, hi]. */
     public static void clip(INDArray x, double lo, double hi, INDArray out) {
@@ -84,6 +87,17 @@ public final class Raw {
     public static void matmul(INDArray a, INDArray b, INDArray out, boolean transA, boolean transB) {
         long inner = transA ? a.size(a.rank() - 2) : a.size(a.rank() - 1);
         Kernels.run("matmul", 2 * out.length() * inner, () -> Nd4j.matmul(a, b, out, transA, transB, false));
+    }
+
+    /**
+     * libnd4j's {@code adam_updater}, in place: m ← β1·m + (1 − β1)·g; v ← β2·v + (1 − β2)·g²;
+     * update ← lr·√(1 − β2ᵗ⁺¹)/(1 − β1ᵗ⁺¹) · m / (√v + ε), for t = {@code iteration} (from 0).
+     * One pass over the four arrays; it allocates nothing.
+     */
+    public static void adamUpdate(INDArray g, INDArray m, INDArray v, INDArray update, double lr, double beta1,
+                                  double beta2, double eps, int iteration) {
+        Kernels.custom("adam_updater", new INDArray[] {g, v, m}, new INDArray[] {update, v, m}, new int[] {iteration},
+                null, new double[] {lr, beta1, beta2, eps});
     }
 
     /** Copies {@code from} into {@code out}, broadcasting and converting dtype as needed. */

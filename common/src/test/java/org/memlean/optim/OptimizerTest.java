@@ -63,6 +63,44 @@ class OptimizerTest {
         p.storage().free();
     }
 
+    /**
+     * Five steps against PyTorch's AdamW computed here in double precision, with gradients from
+     * 1e-9 (where √v̂ is of the order of ε, so where ε sits matters: libnd4j's fused kernel puts it
+     * elsewhere and is given a rescaled ε) to 10.
+     */
+    @Test
+    void adamWFollowsPyTorchsFormulaOverStepsIncludingWhereEpsilonMatters() {
+        float[] start = {1f, -2f, 0.5f, 3f, -0.25f};
+        float[] grads = {1e-9f, -3e-9f, 2e-8f, 0.5f, -10f};
+        double lr = 0.01, b1 = 0.9, b2 = 0.999, eps = 1e-8, wd = 0.1;
+        Tensor p = param(start.clone());
+        AdamW adam = new AdamW(List.of(p), lr, b1, b2, eps, wd);
+        double[] ref = new double[start.length];
+        double[] m = new double[start.length];
+        double[] v = new double[start.length];
+        for (int i = 0; i < start.length; i++) ref[i] = start[i];
+        for (int t = 1; t <= 5; t++) {
+            adam.zeroGrad(false);
+            float[] g = new float[start.length];
+            for (int i = 0; i < g.length; i++) g[i] = grads[i] * (1 + 0.1f * t);
+            gradient(p, g);
+            adam.step();
+            for (int i = 0; i < g.length; i++) {   // torch.optim.AdamW, single tensor
+                ref[i] *= 1 - lr * wd;
+                m[i] = b1 * m[i] + (1 - b1) * g[i];
+                v[i] = b2 * v[i] + (1 - b2) * (double) g[i] * g[i];
+                double denom = Math.sqrt(v[i]) / Math.sqrt(1 - Math.pow(b2, t)) + eps;
+                ref[i] -= lr / (1 - Math.pow(b1, t)) * m[i] / denom;
+            }
+            float[] got = p.toFloatArray();
+            for (int i = 0; i < g.length; i++) {
+                assertThat((double) got[i]).as("step %d, element %d", t, i).isCloseTo(ref[i], offset(2e-6));
+            }
+        }
+        adam.close();
+        p.storage().free();
+    }
+
     @Test
     void adamWDecaysWeightsDecoupledFromTheGradient() {
         Tensor p = param(2f);

@@ -130,7 +130,6 @@ public final class Bf16 {
         protected void update(Tensor p, Tensor g, Workspace w) {
             Tensor mState = state(p, "exp_avg");
             Tensor vState = state(p, "exp_avg_sq");
-            double correction1 = 1 - Math.pow(beta1, steps);
             double correction2 = 1 - Math.pow(beta2, steps);
             INDArray delta = w.slot(0);
             INDArray old = w.slot(1);
@@ -139,20 +138,10 @@ public final class Bf16 {
             INDArray m = w.in(3, mState);
             INDArray v = w.in(4, vState);
             INDArray next = w.slot(5);
-            // the moments, rounded into their dtype right away
-            Raw.scale(m, beta1, m);
-            Raw.scale(gc, 1 - beta1, delta);
-            Raw.add(m, delta, m);
-            Raw.mul(gc, gc, delta);
-            Raw.scale(delta, 1 - beta2, delta);
-            Raw.scale(v, beta2, v);
-            Raw.add(v, delta, v);
-            // delta = lr · m̂ / (√v̂ + ε) + lr · wd · p   (AdamW's decoupled decay, folded in)
-            Raw.scale(v, 1 / correction2, delta);
-            Raw.sqrt(delta, delta);
-            Raw.addScalar(delta, eps, delta);
-            Raw.div(m, delta, delta);
-            Raw.scale(delta, lr / correction1, delta);
+            // the moments and delta = lr · m̂ / (√v̂ + ε) in float32, in the fused kernel plain AdamW uses
+            // (m and v are rounded into their dtype when written back, below)
+            Raw.adamUpdate(gc, m, v, delta, lr, beta1, beta2, eps * Math.sqrt(correction2), (int) (steps - 1));
+            // delta += lr · wd · p   (AdamW's decoupled decay, folded in)
             if (weightDecay > 0) {
                 Raw.scale(old, lr * weightDecay, next);
                 Raw.add(delta, next, delta);
