@@ -161,7 +161,8 @@ public final class Anatomy {
     /**
      * The analytic model of the optimizer step's highest moment: every gradient (4P), parameters and
      * moments, the batch (ids and targets; position ids went with backward), the loss scalar,
-     * AdamW's workspace (one buffer of the largest parameter) and one scalar op's value.
+     * AdamW's workspace (one buffer of the largest parameter). (Its kernels allocate nothing: the
+     * decay is BLAS scal, which needs no scalar array.)
      */
     public static Map<Category, Long> predictOptimizerStep(GptConfig config, long b, long t, long n) {
         long c = config.channels();
@@ -172,7 +173,7 @@ public final class Anatomy {
         m.put(Category.GRADIENT, 4 * p);
         m.put(Category.OPTIMIZER_STATE, 8 * p);
         m.put(Category.ACTIVATION, 0L);
-        m.put(Category.TEMPORARY, 4 + 4 * largest + 4);
+        m.put(Category.TEMPORARY, 4 + 4 * largest);
         m.put(Category.INPUT, 4 * (b * t + b * n));
         return m;
     }

@@ -122,10 +122,11 @@ public final class StepMemoryModel {
 
         backward(config);
 
-        // the optimizer: every gradient, AdamW's workspace (one buffer of the largest parameter), a scalar
+        // the optimizer: every gradient and AdamW's workspace (one buffer of the largest parameter);
+        // its kernels allocate nothing (the decay is BLAS scal, which needs no scalar array)
         long largest = 4 * Math.max(4 * c * c, Math.max(v, config.blockSize()) * c);
         alloc(Category.TEMPORARY, largest);
-        scalarMoment("optimizer: AdamW workspace");
+        moment("optimizer: AdamW workspace");
         free(Category.TEMPORARY, largest);
     }
 

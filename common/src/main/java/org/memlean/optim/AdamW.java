@@ -70,8 +70,9 @@ public final class AdamW extends Optimizer {
      * order, so its result is bit-identical). {@code p}, {@code m} and {@code v} change in place;
      * {@code scratch} is overwritten.
      *
-     * <p>Three kernels: the decay, libnd4j's fused {@code adam_updater} (m, v and the step in one
-     * pass, where a chain of elementwise kernels takes twelve) and the subtraction. libnd4j folds
+     * <p>Three kernels: the decay (BLAS scal), libnd4j's fused {@code adam_updater} (m, v and the
+     * step in one pass, where a chain of elementwise kernels takes twelve) and the subtraction (BLAS
+     * axpy). libnd4j folds
      * the bias corrections into the step size — lr·√(1 − β2ᵗ)/(1 − β1ᵗ) · m / (√v + ε′) — so to get
      * PyTorch's lr/(1 − β1ᵗ) · m / (√(v/(1 − β2ᵗ)) + ε) it is given ε′ = ε·√(1 − β2ᵗ): the same
      * quotient multiplied above and below by √(1 − β2ᵗ). (Its t counts from 0, ours from 1.)
@@ -82,7 +83,7 @@ public final class AdamW extends Optimizer {
             throw new IllegalArgumentException("AdamW step must be 1 … 2³¹−1, got " + step);
         }
         double correction2 = 1 - Math.pow(beta2, step);
-        if (weightDecay > 0) Raw.scale(p, 1 - lr * weightDecay, p);
+        if (weightDecay > 0) Raw.scaleInPlace(p, 1 - lr * weightDecay);
         Raw.adamUpdate(g, m, v, scratch, lr, beta1, beta2, eps * Math.sqrt(correction2), (int) (step - 1));
         Raw.sub(p, scratch, p);                               // p − lr · m̂ / (√v̂ + ε)
     }
