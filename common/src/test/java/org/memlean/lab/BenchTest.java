@@ -55,4 +55,24 @@ class BenchTest {
             adam.close();
         }
     }
+    @Test
+    void theDefaultThreadCountIsTheFasterOnlyBeyondTheNoise() {
+        Bench.ThreadRun one = new Bench.ThreadRun(1, 100, 95, 105, 0.5, 100, 393, 245);
+        Bench.ThreadRun twoClearly = new Bench.ThreadRun(2, 60, 58, 62, 0.4, 60, 393, 245);
+        Bench.ThreadRun twoWithinNoise = new Bench.ThreadRun(2, 90, 80, 99, 0.4, 90, 393, 245);
+        Bench.ThreadRun twoSlower = new Bench.ThreadRun(2, 200, 190, 210, 0.1, 200, 393, 245);
+        assertThat(Bench.fastest(java.util.List.of(one, twoClearly))).isEqualTo(2);
+        assertThat(Bench.fastest(java.util.List.of(one, twoWithinNoise))).as("overlapping quartiles: one thread").isEqualTo(1);
+        assertThat(Bench.fastest(java.util.List.of(one, twoSlower))).isEqualTo(1);
+    }
+
+    @Test
+    void aChildBenchsJsonIsReadByKey() {
+        String json = "{\"threads\":2,\"stepMillis\":79.25,\"stepMillisLow\":7.9e1,\"kernelsPerStep\":393}";
+        assertThat(Bench.number(json, "stepMillis")).isEqualTo(79.25);
+        assertThat(Bench.number(json, "stepMillisLow")).isEqualTo(79.0);
+        assertThat(Bench.number(json, "kernelsPerStep")).isEqualTo(393);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Bench.number(json, "efficiency"))
+                .hasMessageContaining("no efficiency");
+    }
 }
