@@ -63,13 +63,14 @@ public final class Device {
      */
     public static long settle() {
         // the collector may free arrays in more than one round (finalisation, then ND4J's deallocator
-        // thread): wait for three equal readings in a row, at most about three seconds
+        // thread, which a loaded machine may run late): three equal readings in a row, the last two
+        // 20 ms apart or more, at most about three seconds
         long previous = allocatedBytes();
         int stable = 0;
         for (int round = 0; round < 100 && stable < 3; round++) {
             System.gc();
             try {
-                Thread.sleep(round < 3 ? 5 : 30);
+                Thread.sleep(round < 1 ? 5 : round < 3 ? 20 : 30);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;

@@ -188,7 +188,7 @@ public final class MemoryMeter implements AutoCloseable {
         if (!concurrent) maxDiscrepancy = Math.max(maxDiscrepancy, Math.abs(backendLive - ledgerLive));
         ProcessCheck check = processCheck;
         if (check != null && Thread.holdsLock(Memory.LOCK) && Memory.kernelsRunningElsewhere() == 0) {
-            check.observe(backendNow - TOTAL_LIVE.get());
+            check.observe(backendNow - TOTAL_LIVE.get(), kind, label);
         }
         if (keepTimeline) {
             timeline.add(new MemoryEvent(sequence, System.nanoTime() - startNanos, kind, category, bytes, label,
@@ -286,20 +286,31 @@ public final class MemoryMeter implements AutoCloseable {
     public static final class ProcessCheck implements AutoCloseable {
         private final long untrackedAtStart;
         private long maxDeviation;
+        private String worst;
         private long events;
 
         private ProcessCheck(long untrackedAtStart) {
             this.untrackedAtStart = untrackedAtStart;
         }
 
-        private synchronized void observe(long untracked) {
+        private synchronized void observe(long untracked, MemoryEvent.Kind kind, String label) {
             events++;
-            maxDeviation = Math.max(maxDeviation, Math.abs(untracked - untrackedAtStart));
+            long deviation = untracked - untrackedAtStart;
+            if (Math.abs(deviation) > maxDeviation) {
+                maxDeviation = Math.abs(deviation);
+                worst = String.format(Locale.ROOT, "%+d bytes at %s '%s' on thread '%s'", deviation, kind, label,
+                        Thread.currentThread().getName());
+            }
         }
 
         /** The largest |backend − Σ ledgers| change seen at any event; 0 when everything reconciles. */
         public synchronized long maxDeviationBytes() {
             return maxDeviation;
+        }
+
+        /** Where the largest deviation was seen (signed: + an untracked allocation, − an untracked release). */
+        public synchronized String worstDeviation() {
+            return worst == null ? "none" : worst;
         }
 
         /** Events observed. */
