@@ -39,6 +39,12 @@ public final class Raw {
      * the same bits.
      */
     public static void axpy(double alpha, INDArray x, INDArray y) {
+        if (!blasPair(x, y)) {
+            throw new IllegalArgumentException("axpy needs two arrays of one shape and one FLOAT or DOUBLE type, each one "
+                    + "contiguous row-major run; got x " + x.dataType() + java.util.Arrays.toString(x.shape()) + " strides "
+                    + java.util.Arrays.toString(x.stride()) + ", y " + y.dataType() + java.util.Arrays.toString(y.shape())
+                    + " strides " + java.util.Arrays.toString(y.stride()));
+        }
         Kernels.run("axpy", 0, () -> Nd4j.getBlasWrapper().level1().axpy(y.length(), alpha, x, y));
     }
 
