@@ -1,7 +1,6 @@
 package org.memlean.lab;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -84,12 +83,6 @@ public final class Bench {
         }
     }
 
-    static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
-
     public static Result run(boolean quick, boolean withChapters) {
         Setup s = setup(quick);
         Rng.seed(3);
@@ -138,9 +131,9 @@ public final class Bench {
             for (Storage g : gemm) g.free();
             adam.close();
         }
-        double sgemm = 2.0 * 1024 * 1024 * 1024 / median(sgemmSeconds) / 1e9;
+        double sgemm = 2.0 * 1024 * 1024 * 1024 / Timing.quantile(sgemmSeconds, 0.5) / 1e9;
         long flops = modelFlops(s);
-        double step = median(millis);
+        double step = Timing.quantile(millis, 0.5);
         List<Map<String, Object>> techniques = new ArrayList<>();
         if (withChapters) {
             for (Chapter c : Chapters.all()) {
@@ -155,8 +148,9 @@ public final class Bench {
                 techniques.add(row);
             }
         }
-        return new Result(s, step, Timing.quantile(millis, 0.25), Timing.quantile(millis, 0.75), s.tokens() / (step / 1000), flops, flops / (step / 1000) / 1e9,
-                sgemm, median(plain), kernels, allocations, peak, predictedPeakBytes(s), techniques);
+        return new Result(s, step, Timing.quantile(millis, 0.25), Timing.quantile(millis, 0.75),
+                s.tokens() / (step / 1000), flops, flops / (step / 1000) / 1e9, sgemm, Timing.quantile(plain, 0.5),
+                kernels, allocations, peak, predictedPeakBytes(s), techniques);
     }
 
     /**
