@@ -21,15 +21,21 @@ public final class AdamW extends Optimizer {
 
     public AdamW(List<Tensor> parameters, double lr, double beta1, double beta2, double eps, double weightDecay) {
         super(parameters);
-        if (!(lr > 0) || !(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) || !(eps > 0) || !(weightDecay >= 0)) {
-            throw new IllegalArgumentException("AdamW needs lr > 0, betas in [0, 1), eps > 0, weightDecay ≥ 0; got lr="
-                    + lr + ", betas=(" + beta1 + ", " + beta2 + "), eps=" + eps + ", weightDecay=" + weightDecay);
-        }
+        requireValid("AdamW", lr, beta1, beta2, eps, weightDecay);
         this.lr = lr;
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
         this.weightDecay = weightDecay;
+    }
+
+    /** Refuses hyperparameters no Adam-family optimizer can use, naming {@code optimizer} and each value. */
+    public static void requireValid(String optimizer, double lr, double beta1, double beta2, double eps,
+                                    double weightDecay) {
+        if (!(lr > 0) || !(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) || !(eps > 0) || !(weightDecay >= 0)) {
+            throw new IllegalArgumentException(optimizer + " needs lr > 0, betas in [0, 1), eps > 0, weightDecay ≥ 0; got lr="
+                    + lr + ", betas=(" + beta1 + ", " + beta2 + "), eps=" + eps + ", weightDecay=" + weightDecay);
+        }
     }
 
     /** PyTorch's defaults: betas (0.9, 0.999), eps 1e-8, weight decay 0.01. */

@@ -2,7 +2,6 @@ package org.memlean.tensor;
 
 import java.util.Arrays;
 import org.memlean.memory.Category;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -122,19 +121,7 @@ public final class InPlace {
         if (p < 0 || p >= 1) throw new IllegalArgumentException("dropout probability must be in [0, 1), got " + p);
         if (!training || p == 0) return x;
         boolean recording = begin("dropout_", x);
-        Tensor mask;
-        try (OpScope op = new OpScope("dropout_")) {
-            INDArray u = op.temp(DataType.FLOAT, x.shape());
-            Rng.uniform(u);
-            INDArray keep = op.temp(DataType.BOOL, x.shape());
-            INDArray threshold = op.temp(DataType.FLOAT);
-            Raw.fill(threshold, p);
-            Kernels.custom("greater_equal", new INDArray[] {u, threshold}, keep);
-            INDArray m = op.out(x.dtype(), x.shape());
-            Raw.assign(m, keep);
-            Raw.scale(m, 1 / (1 - p), m);
-            mask = op.result(m);
-        }
+        Tensor mask = Layers.dropoutMask("dropout_", x, p);
         Raw.mul(x.array(), mask.array(), x.array());
         Function f = recording ? new Layers.DropoutBackward() : null;
         finish("dropout_", x, f);

@@ -43,20 +43,8 @@ public final class Layers {
     public static Tensor dropout(Tensor x, double p, boolean training) {
         if (p < 0 || p >= 1) throw new IllegalArgumentException("dropout probability must be in [0, 1), got " + p);
         if (!training || p == 0) return Shapes.identity(x);
-        Tensor mask;
+        Tensor mask = dropoutMask("dropout", x, p);
         Tensor out;
-        try (OpScope op = new OpScope("dropout")) {
-            INDArray u = op.temp(DataType.FLOAT, x.shape());
-            Rng.uniform(u);
-            INDArray keep = op.temp(DataType.BOOL, x.shape());
-            INDArray threshold = op.temp(DataType.FLOAT);
-            Raw.fill(threshold, p);
-            Kernels.custom("greater_equal", new INDArray[] {u, threshold}, keep);
-            INDArray m = op.out(x.dtype(), x.shape());
-            Raw.assign(m, keep);
-            Raw.scale(m, 1 / (1 - p), m);
-            mask = op.result(m);
-        }
         try (GradMode.Guard ignored = GradMode.noGrad()) {
             out = Arithmetic.mul(x, mask);
         }
@@ -115,6 +103,25 @@ public final class Layers {
                         new boolean[] {true, true}, null);
                 return new Tensor[] {op.result(o), null};
             }
+        }
+    }
+
+    /**
+     * The scaled keep mask of dropout, in x's dtype: 1/(1 − p) where a uniform draw is ≥ p, else 0.
+     * Its scratch (the draws, a boolean mask, the threshold) lives only inside op {@code opName}.
+     */
+    static Tensor dropoutMask(String opName, Tensor x, double p) {
+        try (OpScope op = new OpScope(opName)) {
+            INDArray u = op.temp(DataType.FLOAT, x.shape());
+            Rng.uniform(u);
+            INDArray keep = op.temp(DataType.BOOL, x.shape());
+            INDArray threshold = op.temp(DataType.FLOAT);
+            Raw.fill(threshold, p);
+            Kernels.custom("greater_equal", new INDArray[] {u, threshold}, keep);
+            INDArray m = op.out(x.dtype(), x.shape());
+            Raw.assign(m, keep);
+            Raw.scale(m, 1 / (1 - p), m);
+            return op.result(m);
         }
     }
 

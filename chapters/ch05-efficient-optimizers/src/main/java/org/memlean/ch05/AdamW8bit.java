@@ -47,10 +47,7 @@ public final class AdamW8bit extends Optimizer {
 
     public AdamW8bit(List<Tensor> parameters, double lr, double beta1, double beta2, double eps, double weightDecay) {
         super(parameters);
-        if (!(lr > 0) || !(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) || !(eps > 0) || !(weightDecay >= 0)) {
-            throw new IllegalArgumentException("AdamW8bit needs lr > 0, betas in [0, 1), eps > 0, weightDecay ≥ 0; got lr="
-                    + lr + ", betas=(" + beta1 + ", " + beta2 + "), eps=" + eps + ", weightDecay=" + weightDecay);
-        }
+        org.memlean.optim.AdamW.requireValid("AdamW8bit", lr, beta1, beta2, eps, weightDecay);
         this.lr = lr;
         this.beta1 = beta1;
         this.beta2 = beta2;
