@@ -36,7 +36,7 @@ import org.memlean.memory.Category;
 import org.memlean.memory.Listeners;
 import org.memlean.memory.Memory;
 import org.memlean.memory.Storage;
-import org.memlean.tensor.Raw;
+import org.memlean.tensor.Kernels;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.concurrency.AffinityManager;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -127,14 +127,14 @@ public final class NcclCollective implements Collective {
                 "NCCL reduce-scatter staging");
         try {
             INDArray padded = staging.array();
-            Raw.fill(padded, 0);
-            Raw.assign(padded.get(NDArrayIndex.interval(0, n)), flat(full));
+            Kernels.fill(padded, 0);
+            Kernels.assign(padded.get(NDArrayIndex.interval(0, n)), flat(full));
             ready(padded);
             INDArray mine = padded.get(NDArrayIndex.interval(rank * s, rank * s + s));   // in place, as NCCL allows
             run(() -> ncclReduceScatter(device(padded), device(mine), s, type(full), ncclSum, shared.comms[rank],
                     stream), "reduceScatter of " + n);
             written(padded);
-            Raw.assign(flat(shard), mine.get(NDArrayIndex.interval(0, shard.length())));
+            Kernels.assign(flat(shard), mine.get(NDArrayIndex.interval(0, shard.length())));
         } finally {
             staging.free();
         }
@@ -154,13 +154,13 @@ public final class NcclCollective implements Collective {
         try {
             INDArray padded = staging.array();
             INDArray mine = padded.get(NDArrayIndex.interval(rank * s, rank * s + s));
-            Raw.fill(mine, 0);
-            if (own > 0) Raw.assign(mine.get(NDArrayIndex.interval(0, own)), flat(shard).get(NDArrayIndex.interval(0, own)));
+            Kernels.fill(mine, 0);
+            if (own > 0) Kernels.assign(mine.get(NDArrayIndex.interval(0, own)), flat(shard).get(NDArrayIndex.interval(0, own)));
             ready(padded);
             run(() -> ncclAllGather(device(mine), device(padded), s, type(full), shared.comms[rank], stream),
                     "allGather of " + n);
             written(padded);
-            Raw.assign(flat(full), padded.get(NDArrayIndex.interval(0, n)));
+            Kernels.assign(flat(full), padded.get(NDArrayIndex.interval(0, n)));
         } finally {
             staging.free();
         }

@@ -7,7 +7,7 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import org.memlean.tensor.Raw;
+import org.memlean.tensor.Kernels;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -70,7 +70,7 @@ public final class ThreadCollective implements Collective {
         for (int q = 0; q < shared.n; q++) {
             if (q == rank) continue;
             INDArray mine = chunkOf(flat, q, s);
-            if (mine != null) Raw.assign(mine, chunkOf(all[q].a, q, s));
+            if (mine != null) Kernels.assign(mine, chunkOf(all[q].a, q, s));
         }
         shared.await(rank, describe(all[rank]) + ", its all-gather");
         count(Ring.allReduce(flat.length(), shared.n, bytes(flat)));
@@ -88,7 +88,7 @@ public final class ThreadCollective implements Collective {
         Call[] all = arrive(new Call("reduceScatter", flatFull.length(), flatFull.dataType(), -1, flatFull, flatShard));
         INDArray out = own == 0 ? null : flatShard.get(NDArrayIndex.interval(0, own));
         reduceChunk(all, rank, out, s);
-        if (flatShard.length() > own) Raw.fill(flatShard.get(NDArrayIndex.interval(own, flatShard.length())), 0);
+        if (flatShard.length() > own) Kernels.fill(flatShard.get(NDArrayIndex.interval(own, flatShard.length())), 0);
         shared.await(rank, describe(all[rank]) + ", after reducing");
         count(Ring.half(flatFull.length(), shared.n, bytes(flatFull)));
     }
@@ -106,7 +106,7 @@ public final class ThreadCollective implements Collective {
         for (int q = 0; q < shared.n; q++) {
             long len = chunkLength(flatFull.length(), q, s);
             if (len == 0) continue;
-            Raw.assign(chunkOf(flatFull, q, s), all[q].a.get(NDArrayIndex.interval(0, len)));
+            Kernels.assign(chunkOf(flatFull, q, s), all[q].a.get(NDArrayIndex.interval(0, len)));
         }
         shared.await(rank, describe(all[rank]) + ", after copying");
         count(Ring.half(flatFull.length(), shared.n, bytes(flatFull)));
@@ -119,7 +119,7 @@ public final class ThreadCollective implements Collective {
         }
         INDArray flat = flat(buffer, "broadcast");
         Call[] all = arrive(new Call("broadcast", flat.length(), flat.dataType(), root, flat, null));
-        if (rank != root) Raw.assign(flat, all[root].a);
+        if (rank != root) Kernels.assign(flat, all[root].a);
         shared.await(rank, describe(all[rank]) + ", after copying");
         count(Ring.broadcast(flat.length(), shared.n, bytes(flat), rank, root));
     }
@@ -156,10 +156,10 @@ public final class ThreadCollective implements Collective {
         long len = out.length();
         long lo = owner * s;
         INDArray first = all[owner].a.get(NDArrayIndex.interval(lo, lo + len));
-        Raw.assign(out, first);                           // a no-op copy when out is that chunk (in place)
+        Kernels.assign(out, first);                           // a no-op copy when out is that chunk (in place)
         for (int q = 0; q < shared.n; q++) {
             if (q == owner) continue;
-            Raw.add(out, all[q].a.get(NDArrayIndex.interval(lo, lo + len)), out);
+            Kernels.add(out, all[q].a.get(NDArrayIndex.interval(lo, lo + len)), out);
         }
     }
 

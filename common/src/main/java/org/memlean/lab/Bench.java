@@ -15,7 +15,7 @@ import org.memlean.memory.Trace;
 import org.memlean.nn.Gpt;
 import org.memlean.nn.GptConfig;
 import org.memlean.optim.AdamW;
-import org.memlean.tensor.Raw;
+import org.memlean.tensor.Kernels;
 import org.memlean.tensor.Rng;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
@@ -106,7 +106,7 @@ public final class Bench {
             Storage[] gemm = new Storage[3];
             for (int k = 0; k < 3; k++) {
                 gemm[k] = Memory.allocate(DataType.FLOAT, new long[] {1024, 1024}, Category.TEMPORARY, "bench sgemm");
-                Raw.fill(gemm[k].array(), 1.0 / 1024);
+                Kernels.fill(gemm[k].array(), 1.0 / 1024);
             }
             // rounds of: a step; the same step recorded; its replay as plain ND4J. The step and the
             // replay are neighbours in time, so the machine's drift moves both. (A trace cannot be

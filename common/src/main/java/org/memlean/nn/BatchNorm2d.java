@@ -12,7 +12,7 @@ import org.nd4j.linalg.api.buffer.DataType;
  * statistics updated), running statistics in evaluation. Parameters gamma, beta (C); buffers
  * runningMean, runningVar (C) — kept and saved, not trained, not counted as parameters.
  */
-public final class BatchNorm2d extends Module {
+public final class BatchNorm2d extends Layer {
     private final Tensor gamma;
     private final Tensor beta;
     private final Tensor runningMean;

@@ -7,7 +7,7 @@ import org.memlean.tensor.Tensor;
  * Its parts are looked up by name at every call, so a technique can wrap one without touching the
  * block ({@code block.replaceChild("mlp", Checkpoint.wrap(block.children().get("mlp")))}).
  */
-public final class Block extends Module {
+public final class Block extends Layer {
     public Block(GptConfig config) {
         child("norm1", new LayerNorm(config.channels(), config.dataType()));
         child("attn", new MultiHeadAttention(config));
@@ -16,7 +16,7 @@ public final class Block extends Module {
     }
 
     /** A block of given parts — some of them shared with other blocks (ALBERT shares attention or feed-forward). */
-    public Block(Module norm1, Module attn, Module norm2, Module mlp) {
+    public Block(Layer norm1, Layer attn, Layer norm2, Layer mlp) {
         child("norm1", norm1);
         child("attn", attn);
         child("norm2", norm2);
@@ -24,18 +24,8 @@ public final class Block extends Module {
     }
 
     @Override
-    public Tensor forward(Tensor x) {                       // x: (B, T, C)
-        Tensor h = part("norm1").forward(x);
-        Tensor a = part("attn").forward(h);
-        h.release();
-        Tensor x1 = x.add(a);
-        a.release();
-        Tensor h2 = part("norm2").forward(x1);
-        Tensor m = part("mlp").forward(h2);
-        h2.release();
-        Tensor x2 = x1.add(m);
-        m.release();
-        x1.release();
-        return x2;                                          // (B, T, C)
+    public Tensor forward(Tensor x) {                                                   // x: (B, T, C)
+        return part("norm1").forward(x).then(part("attn")).then(x::add)                 // x + attn(norm1(x))
+                .then(h -> part("norm2").forward(h).then(part("mlp")).then(h::add));    // h + mlp(norm2(h))
     }
 }

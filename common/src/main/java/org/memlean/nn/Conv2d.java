@@ -10,7 +10,7 @@ import org.nd4j.linalg.api.buffer.DataType;
  * the channels into independent groups; depthwise is groups = Cin = Cout (k·k weights per channel).
  * Initialised He-normal (std √(2 / fan-in)).
  */
-public final class Conv2d extends Module {
+public final class Conv2d extends Layer {
     private final Tensor weight;   // (Cout, Cin/G, k, k)
     private final Tensor bias;     // (Cout) or null
     private final int stride;

@@ -1,10 +1,10 @@
 package org.memlean.nn;
 
-import org.memlean.tensor.Layers;
+import org.memlean.tensor.Masks;
 import org.memlean.tensor.Tensor;
 
 /** Dropout with probability p in training mode; the identity in evaluation mode. */
-public final class Dropout extends Module {
+public final class Dropout extends Layer {
     private final double p;
 
     public Dropout(double p) {
@@ -19,6 +19,6 @@ public final class Dropout extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        return Layers.dropout(x, p, isTraining());
+        return Masks.dropout(x, p, isTraining());
     }
 }

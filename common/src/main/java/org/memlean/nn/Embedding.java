@@ -1,12 +1,12 @@
 package org.memlean.nn;
 
 import org.memlean.tensor.Init;
-import org.memlean.tensor.Layers;
+import org.memlean.tensor.LinearAlgebra;
 import org.memlean.tensor.Tensor;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /** Integer ids (…) → rows of a (V, C) table: (…, C). */
-public final class Embedding extends Module {
+public final class Embedding extends Layer {
     private final Tensor weight; // (V, C)
 
     public Embedding(long count, long channels, DataType dataType) {
@@ -19,6 +19,6 @@ public final class Embedding extends Module {
 
     @Override
     public Tensor forward(Tensor ids) {
-        return Layers.embedding(weight, ids);
+        return LinearAlgebra.embedding(weight, ids);
     }
 }

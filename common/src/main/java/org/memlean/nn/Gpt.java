@@ -1,7 +1,12 @@
 package org.memlean.nn;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import java.util.List;
+import org.memlean.memory.Construction;
 import org.memlean.tensor.Losses;
 import org.memlean.tensor.Tensor;
 
@@ -9,14 +14,14 @@ import org.memlean.tensor.Tensor;
  * A small GPT: token and position embeddings, L pre-norm blocks, a final layer norm, a linear head.
  * ids (B, T) → logits (B, T, V).
  */
-public final class Gpt extends Module {
+public final class Gpt extends Layer {
     private final GptConfig config;
-    private List<Module> stages;     // what forward runs between the embeddings and the final norm
+    private List<Layer> stages;     // what forward runs between the embeddings and the final norm
 
     public Gpt(GptConfig config) {
         this.config = config;
         // all or nothing: a budget reached half-way through frees the parameters made so far
-        try (org.memlean.memory.Construction construction = org.memlean.memory.Construction.begin()) {
+        try (Construction construction = Construction.begin()) {
             child("tokens", new Embedding(config.vocabSize(), config.channels(), config.dataType()));
             child("positions", new Embedding(config.blockSize(), config.channels(), config.dataType()));
             child("dropout", new Dropout(config.dropout()));
@@ -32,14 +37,14 @@ public final class Gpt extends Module {
     }
 
     /** The blocks, in order (a technique may replace one with {@link #replaceBlock}). */
-    public List<Module> blocks() {
-        List<Module> out = new ArrayList<>();
+    public List<Layer> blocks() {
+        List<Layer> out = new ArrayList<>();
         for (int i = 0; i < config.layers(); i++) out.add(part("blocks." + i));
         return out;
     }
 
     /** Replaces block {@code index} (for wrappers such as activation checkpointing); returns the one replaced. */
-    public Module replaceBlock(int index, Module block) {
+    public Layer replaceBlock(int index, Layer block) {
         if (index < 0 || index >= config.layers()) {
             throw new IllegalArgumentException("block index " + index + " is out of range 0.." + (config.layers() - 1));
         }
@@ -55,7 +60,7 @@ public final class Gpt extends Module {
      * unless a technique regrouped them ({@link #setStages}). The blocks stay registered under their
      * names either way, so parameter names do not change.
      */
-    public List<Module> stages() {
+    public List<Layer> stages() {
         return stages == null ? blocks() : List.copyOf(stages);
     }
 
@@ -63,12 +68,12 @@ public final class Gpt extends Module {
      * Runs these modules in place of the blocks (null restores the blocks). The stages must hold
      * exactly the blocks' parameters, so a regrouping cannot silently drop or add a block.
      */
-    public void setStages(List<Module> stages) {
+    public void setStages(List<Layer> stages) {
         if (stages != null) {
-            java.util.Set<Tensor> inStages = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-            for (Module m : stages) inStages.addAll(m.namedParameters().values());
-            java.util.Set<Tensor> inBlocks = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-            for (Module m : blocks()) inBlocks.addAll(m.namedParameters().values());
+            Set<Tensor> inStages = Collections.newSetFromMap(new IdentityHashMap<>());
+            for (Layer m : stages) inStages.addAll(m.namedParameters().values());
+            Set<Tensor> inBlocks = Collections.newSetFromMap(new IdentityHashMap<>());
+            for (Layer m : blocks()) inBlocks.addAll(m.namedParameters().values());
             if (!inStages.equals(inBlocks)) {
                 throw new IllegalArgumentException("stages must run exactly the model's blocks: they hold "
                         + inStages.size() + " parameter tensors, the blocks " + inBlocks.size());
@@ -78,7 +83,7 @@ public final class Gpt extends Module {
     }
 
     @Override
-    public Tensor forward(Tensor ids) {                                   // ids: (B, T) integers
+    public Tensor forward(Tensor ids) {                                           // ids: (B, T) integers
         long t = ids.size(1);
         if (t > config.blockSize()) {
             throw new IllegalArgumentException("sequence of length " + t + " is longer than the model's block size "
@@ -86,25 +91,12 @@ public final class Gpt extends Module {
         }
         int[] positionIds = new int[(int) t];
         for (int i = 0; i < t; i++) positionIds[i] = i;
-        Tensor positions = Tensor.ofInts(positionIds, t);                  // (T)
-        Tensor tok = part("tokens").forward(ids);                // (B, T, C)
-        Tensor pos = part("positions").forward(positions);       // (T, C)
-        positions.release();
-        Tensor sum = tok.add(pos);                                         // (B, T, C)
-        tok.release();
-        pos.release();
-        Tensor x = part("dropout").forward(sum);
-        sum.release();
-        for (Module stage : stages()) {
-            Tensor next = stage.forward(x);
-            x.release();
-            x = next;
-        }
-        Tensor normed = part("norm").forward(x);
-        x.release();
-        Tensor logits = part("head").forward(normed);            // (B, T, V)
-        normed.release();
-        return logits;
+        Tensor positions = Tensor.ofInts(positionIds, t);                          // (T)
+        Tensor x = part("tokens").forward(ids)                                     // (B, T, C)
+                .then(tokens -> positions.then(part("positions")).then(tokens::add))  // + (T, C)
+                .then(part("dropout"));
+        for (Layer stage : stages()) x = x.then(stage);                            // (B, T, C)
+        return x.then(part("norm")).then(part("head"));                           // (B, T, V)
     }
 
     /**
@@ -115,14 +107,11 @@ public final class Gpt extends Module {
         long t = ids.size(1);
         long n = targets.size(1);
         if (targets.rank() != 2 || targets.size(0) != ids.size(0) || n > t) {
-            throw new IllegalArgumentException("targets " + java.util.Arrays.toString(targets.shape())
-                    + " must be (B, N) with N ≤ T for ids " + java.util.Arrays.toString(ids.shape()));
+            throw new IllegalArgumentException("targets " + Arrays.toString(targets.shape())
+                    + " must be (B, N) with N ≤ T for ids " + Arrays.toString(ids.shape()));
         }
-        Tensor logits = forward(ids);                                      // (B, T, V)
-        Tensor answer = n == t ? logits : logits.slice(1, t - n, n);       // (B, N, V)
-        if (answer != logits) logits.release();
-        Tensor loss = Losses.crossEntropy(answer, targets);
-        answer.release();
-        return loss;
+        return forward(ids)                                                        // (B, T, V)
+                .then(logits -> n == t ? logits : logits.slice(1, t - n, n))       // (B, N, V)
+                .then(answer -> Losses.crossEntropy(answer, targets));
     }
 }

@@ -6,7 +6,7 @@ import org.memlean.tensor.Tensor;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /** Layer normalisation over the last axis (…, C) with learned gamma and beta. */
-public final class LayerNorm extends Module {
+public final class LayerNorm extends Layer {
     private final Tensor gamma; // (C)
     private final Tensor beta;  // (C)
     private final double eps;

@@ -9,7 +9,7 @@ import org.nd4j.linalg.api.buffer.DataType;
  * y = x W + b, x (…, in) → y (…, out). W is stored (in, out) — the transpose of PyTorch's layout,
  * so forward needs no transpose. Saves x for W's gradient.
  */
-public final class Linear extends Module {
+public final class Linear extends Layer {
     private final Tensor weight;   // (in, out)
     private final Tensor bias;     // (out) or null
 

@@ -3,7 +3,7 @@ package org.memlean.nn;
 import org.memlean.tensor.Tensor;
 
 /** (B, T, C) → Linear(C, 4C) → GELU → Linear(4C, C) → dropout → (B, T, C). Parts: fc, gelu, proj, dropout. */
-public final class Mlp extends Module {
+public final class Mlp extends Layer {
     public Mlp(GptConfig config) {
         long c = config.channels();
         child("fc", new Linear(c, 4 * c, true, config.dataType()));
@@ -13,14 +13,10 @@ public final class Mlp extends Module {
     }
 
     @Override
-    public Tensor forward(Tensor x) {
-        Tensor h = part("fc").forward(x);          // (B, T, 4C), saved by GELU
-        Tensor a = part("gelu").forward(h);        // (B, T, 4C), saved by proj
-        h.release();
-        Tensor y = part("proj").forward(a);        // (B, T, C)
-        a.release();
-        Tensor out = part("dropout").forward(y);
-        y.release();
-        return out;
+    public Tensor forward(Tensor x) {                                  // x: (B, T, C)
+        return part("fc").forward(x)                                   // (B, T, 4C), saved by GELU
+                .then(part("gelu"))                                    // (B, T, 4C), saved by proj
+                .then(part("proj"))                                    // (B, T, C)
+                .then(part("dropout"));
     }
 }

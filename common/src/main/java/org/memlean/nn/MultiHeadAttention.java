@@ -1,6 +1,6 @@
 package org.memlean.nn;
 
-import org.memlean.tensor.Layers;
+import org.memlean.tensor.Masks;
 import org.memlean.tensor.LinearAlgebra;
 import org.memlean.tensor.Tensor;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -15,7 +15,7 @@ import org.nd4j.linalg.api.buffer.DataType;
  * and by the matmul with v), the dropout mask on it (B·H·T·T, if dropout is on) and the merged
  * heads for the output projection (BTC). The T² terms are why long sequences are expensive.
  */
-public final class MultiHeadAttention extends Module {
+public final class MultiHeadAttention extends Layer {
     private final int heads;
     private final boolean causal;
 
@@ -41,57 +41,45 @@ public final class MultiHeadAttention extends Module {
     }
 
     @Override
-    public Tensor forward(Tensor x) {
-        long b = x.size(0);
-        long t = x.size(1);
+    public Tensor forward(Tensor x) {                                                  // x: (B, T, C)
         long c = x.size(2);
-        long d = c / heads;
         if (c % heads != 0) {
             throw new IllegalArgumentException("attention over " + c + " channels cannot be split into " + heads
                     + " heads");
         }
-        Tensor qkvOut = part("qkv").forward(x);                                       // (B, T, 3C)
-        Tensor q = splitHeads(qkvOut.slice(2, 0, c), b, t, d);                // (B, H, T, D)
-        Tensor k = splitHeads(qkvOut.slice(2, c, c), b, t, d);                // (B, H, T, D)
-        Tensor v = splitHeads(qkvOut.slice(2, 2 * c, c), b, t, d);            // (B, H, T, D)
-        qkvOut.release();
-        Tensor scores = LinearAlgebra.matmul(q, k, false, true);              // (B, H, T, T)
-        q.release();
-        k.release();
-        Tensor scaled = scores.mul(1.0 / Math.sqrt(d));
-        scores.release();
-        Tensor masked = causal ? Layers.causalMask(scaled) : scaled;
-        if (causal) scaled.release();
-        Tensor probabilities = masked.softmax();                             // (B, H, T, T), saved
-        masked.release();
-        Tensor dropped = part("attentionDropout").forward(probabilities);
-        probabilities.release();
-        Tensor y = dropped.matmul(v);                                        // (B, H, T, D)
-        dropped.release();
-        v.release();
-        Tensor merged = mergeHeads(y, b, t, c);                               // (B, T, C)
-        y.release();
-        Tensor projected = part("proj").forward(merged);
-        merged.release();
-        Tensor out = part("residualDropout").forward(projected);
-        projected.release();
-        return out;
+        double scale = 1 / Math.sqrt(c / heads);                                       // 1/√D
+        Heads qkv = part("qkv").forward(x).then(this::splitHeads);                     // q, k, v: (B, H, T, D)
+        return qkv.q().then(q -> qkv.k().then(k -> LinearAlgebra.matmul(q, k, false, true)))   // q·kᵀ (B, H, T, T)
+                .then(scores -> scores.mul(scale))
+                .then(scaled -> causal ? Masks.causalMask(scaled) : scaled)
+                .then(Tensor::softmax)                                                 // (B, H, T, T), saved
+                .then(part("attentionDropout"))
+                .then(probabilities -> qkv.v().then(probabilities::matmul))            // (B, H, T, D)
+                .then(this::mergeHeads)                                                // (B, T, C)
+                .then(part("proj"))
+                .then(part("residualDropout"));
     }
 
-    /** (B, T, C) → (B, H, T, D); releases its input. */
-    private Tensor splitHeads(Tensor part, long b, long t, long d) {
-        Tensor split = part.reshape(b, t, heads, d);
-        part.release();
-        Tensor out = split.permute(0, 2, 1, 3);
-        split.release();
-        return out;
+    /** Queries, keys and values, each (B, H, T, D): views of one (B, T, 3C) buffer. */
+    private record Heads(Tensor q, Tensor k, Tensor v) {}
+
+    /** (B, T, 3C) → q, k, v, each (B, H, T, D). */
+    private Heads splitHeads(Tensor qkv) {
+        long c = qkv.size(2) / 3;
+        return new Heads(splitHeads(qkv, 0, c), splitHeads(qkv, c, c), splitHeads(qkv, 2 * c, c));
+    }
+
+    /** Channels [start, start + C) of (B, T, 3C) as (B, H, T, D). */
+    private Tensor splitHeads(Tensor qkv, long start, long c) {
+        return qkv.slice(2, start, c)
+                .then(part -> part.reshape(qkv.size(0), qkv.size(1), heads, c / heads))   // (B, T, H, D)
+                .then(split -> split.permute(0, 2, 1, 3));                               // (B, H, T, D)
     }
 
     /** (B, H, T, D) → (B, T, C). */
-    private static Tensor mergeHeads(Tensor y, long b, long t, long c) {
-        Tensor permuted = y.permute(0, 2, 1, 3);                             // (B, T, H, D)
-        Tensor out = permuted.reshape(b, t, c);
-        permuted.release();
-        return out;
+    private Tensor mergeHeads(Tensor y) {
+        long b = y.size(0), t = y.size(2);
+        return y.permute(0, 2, 1, 3)                                                   // (B, T, H, D)
+                .then(permuted -> permuted.reshape(b, t, heads * y.size(3)));
     }
 }

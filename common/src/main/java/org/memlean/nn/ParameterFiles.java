@@ -35,12 +35,12 @@ public final class ParameterFiles {
     private ParameterFiles() {}
 
     /** Saves every parameter and buffer. */
-    public static void save(Module module, Path path) throws IOException {
+    public static void save(Layer module, Path path) throws IOException {
         save(module, path, name -> true);
     }
 
     /** Saves the parameters and buffers whose names {@code which} accepts. */
-    public static void save(Module module, Path path, Predicate<String> which) throws IOException {
+    public static void save(Layer module, Path path, Predicate<String> which) throws IOException {
         Map<String, Tensor> chosen = new LinkedHashMap<>();
         module.namedState().forEach((name, t) -> {
             if (which.test(name)) chosen.put(name, t);
@@ -68,12 +68,12 @@ public final class ParameterFiles {
     }
 
     /** Loads a file holding exactly this model's parameters and buffers. */
-    public static void load(Module module, Path path) throws IOException {
+    public static void load(Layer module, Path path) throws IOException {
         load(module, path, false);
     }
 
     /** Loads a file holding some of this model's parameters and buffers (each of them in the model). */
-    public static void loadPart(Module module, Path path) throws IOException {
+    public static void loadPart(Layer module, Path path) throws IOException {
         load(module, path, true, false);
     }
 
@@ -81,15 +81,15 @@ public final class ParameterFiles {
      * Loads a file holding exactly this model's tensors, converting each value to the model's dtype
      * (a float32 checkpoint into a bf16 model, say): names and shapes must match, dtypes need not.
      */
-    public static void loadConverting(Module module, Path path) throws IOException {
+    public static void loadConverting(Layer module, Path path) throws IOException {
         load(module, path, false, true);
     }
 
-    private static void load(Module module, Path path, boolean part) throws IOException {
+    private static void load(Layer module, Path path, boolean part) throws IOException {
         load(module, path, part, false);
     }
 
-    private static void load(Module module, Path path, boolean part, boolean convert) throws IOException {
+    private static void load(Layer module, Path path, boolean part, boolean convert) throws IOException {
         if (Files.isDirectory(path)) throw new IOException(path + " is a directory, not a parameter file");
         if (!Files.isReadable(path)) throw new IOException(path + " does not exist or cannot be read");
         Map<String, Tensor> model = module.namedState();

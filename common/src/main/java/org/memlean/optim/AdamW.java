@@ -1,7 +1,7 @@
 package org.memlean.optim;
 
 import java.util.List;
-import org.memlean.tensor.Raw;
+import org.memlean.tensor.Kernels;
 import org.memlean.tensor.Tensor;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -89,8 +89,8 @@ public final class AdamW extends Optimizer {
             throw new IllegalArgumentException("AdamW step must be 1 … 2³¹−1, got " + step);
         }
         double correction2 = 1 - Math.pow(beta2, step);
-        if (weightDecay > 0) Raw.scaleInPlace(p, 1 - lr * weightDecay);
-        Raw.adamUpdate(g, m, v, scratch, lr, beta1, beta2, eps * Math.sqrt(correction2), (int) (step - 1));
-        Raw.sub(p, scratch, p);                               // p − lr · m̂ / (√v̂ + ε)
+        if (weightDecay > 0) Kernels.scaleInPlace(p, 1 - lr * weightDecay);
+        Kernels.adamUpdate(g, m, v, scratch, lr, beta1, beta2, eps * Math.sqrt(correction2), (int) (step - 1));
+        Kernels.sub(p, scratch, p);                               // p − lr · m̂ / (√v̂ + ε)
     }
 }

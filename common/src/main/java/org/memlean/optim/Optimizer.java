@@ -11,7 +11,7 @@ import org.memlean.memory.Category;
 import org.memlean.memory.Memory;
 import org.memlean.memory.Storage;
 import org.memlean.tensor.Compute;
-import org.memlean.tensor.Raw;
+import org.memlean.tensor.Kernels;
 import org.memlean.tensor.Tensor;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -239,13 +239,13 @@ public abstract class Optimizer implements AutoCloseable {
         public INDArray in(int i, Tensor t) {
             if (t.dtype() == computeType()) return t.array();
             INDArray copy = slot(i, t.shape());
-            Raw.assign(copy, t.array());
+            Kernels.assign(copy, t.array());
             return copy;
         }
 
         /** Stores {@code values} into {@code t} (rounding to its dtype) unless they are its own array. */
         public void out(Tensor t, INDArray values) {
-            if (values != t.array()) Raw.assign(t.array(), values);
+            if (values != t.array()) Kernels.assign(t.array(), values);
         }
 
         @Override

@@ -1,7 +1,7 @@
 package org.memlean.optim;
 
 import java.util.List;
-import org.memlean.tensor.Raw;
+import org.memlean.tensor.Kernels;
 import org.memlean.tensor.Tensor;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -43,21 +43,21 @@ public final class Sgd extends Optimizer {
         INDArray pc = w.in(1, p);
         INDArray gc = w.in(3, g);
         if (weightDecay > 0) {
-            Raw.scale(pc, weightDecay, direction);   // wd·p
-            Raw.add(direction, gc, direction);       // g + wd·p
+            Kernels.scale(pc, weightDecay, direction);   // wd·p
+            Kernels.add(direction, gc, direction);       // g + wd·p
         } else {
-            Raw.assign(direction, gc);
+            Kernels.assign(direction, gc);
         }
         if (momentum > 0) {
             Tensor v = state(p, "momentum_buffer");
             INDArray vc = w.in(2, v);
-            Raw.scale(vc, momentum, vc);
-            Raw.add(vc, direction, vc);
+            Kernels.scale(vc, momentum, vc);
+            Kernels.add(vc, direction, vc);
             w.out(v, vc);
-            Raw.assign(direction, vc);
+            Kernels.assign(direction, vc);
         }
-        Raw.scale(direction, lr, direction);
-        Raw.sub(pc, direction, pc);
+        Kernels.scale(direction, lr, direction);
+        Kernels.sub(pc, direction, pc);
         w.out(p, pc);
     }
 }

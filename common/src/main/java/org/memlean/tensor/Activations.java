@@ -11,27 +11,27 @@ public final class Activations {
 
     public static Tensor exp(Tensor x) {
         if (Autocast.target("exp") != null) return Autocast.apply("exp", in -> exp(in[0]), x);
-        Tensor out = unary("exp", x, Raw::exp);
+        Tensor out = unary("exp", x, Kernels::exp);
         if (Autograd.needsGrad(x)) new Unary("Exp", Activations::expGrad).attach(out, x).save(out);
         return out;
     }
 
     public static Tensor log(Tensor x) {
         if (Autocast.target("log") != null) return Autocast.apply("log", in -> log(in[0]), x);
-        Tensor out = unary("log", x, Raw::log);
+        Tensor out = unary("log", x, Kernels::log);
         if (Autograd.needsGrad(x)) new Unary("Log", Activations::logGrad).attach(out, x).save(x);
         return out;
     }
 
     public static Tensor tanh(Tensor x) {
-        Tensor out = unary("tanh", x, Raw::tanh);
+        Tensor out = unary("tanh", x, Kernels::tanh);
         if (Autograd.needsGrad(x)) new Unary("Tanh", Activations::tanhGrad).attach(out, x).save(out);
         return out;
     }
 
     /** The logistic sigmoid 1 / (1 + e^−x); saves its output (its gradient is y·(1 − y)). */
     public static Tensor sigmoid(Tensor x) {
-        Tensor out = unary("sigmoid", x, Raw::sigmoid);
+        Tensor out = unary("sigmoid", x, Kernels::sigmoid);
         if (Autograd.needsGrad(x)) new Unary("Sigmoid", Activations::sigmoidGrad).attach(out, x).save(out);
         return out;
     }
@@ -64,7 +64,7 @@ public final class Activations {
             INDArray o = op.out(x.dtype(), x.shape());
             INDArray t = op.temp(in.dataType(), x.shape());
             geluGate(in, t);                          // t = σ(2u) = 0.5·(1 + tanh(u))
-            Raw.mul(in, t, o);
+            Kernels.mul(in, t, o);
             out = op.result(o);
         }
         if (Autograd.needsGrad(x)) new Unary("Gelu", Activations::geluGrad).attach(out, x).save(x);
@@ -77,11 +77,11 @@ public final class Activations {
 
     /** t = σ(2u) = 0.5·(1 + tanh(u)), u = √(2/π)·(x + 0.044715·x³): GELU(x) = x·t. Five passes. */
     static void geluGate(INDArray x, INDArray t) {
-        Raw.mul(x, x, t);
-        Raw.scale(t, GELU_A, t);
-        Raw.addScalar(t, GELU_B, t);
-        Raw.mul(t, x, t);                         // 2u
-        Raw.sigmoid(t, t);
+        Kernels.mul(x, x, t);
+        Kernels.scale(t, GELU_A, t);
+        Kernels.addScalar(t, GELU_B, t);
+        Kernels.mul(t, x, t);                         // 2u
+        Kernels.sigmoid(t, t);
     }
 
     /** Softmax over the last axis; saves its output. */
@@ -110,30 +110,30 @@ public final class Activations {
     // ---- backward kernels: (g, saved, op, out) in compute dtype ----
 
     private static void expGrad(INDArray g, INDArray y, OpScope op, INDArray o) {
-        Raw.mul(g, y, o);
+        Kernels.mul(g, y, o);
     }
 
     private static void logGrad(INDArray g, INDArray x, OpScope op, INDArray o) {
-        Raw.div(g, x, o);
+        Kernels.div(g, x, o);
     }
 
     static void tanhGrad(INDArray g, INDArray y, OpScope op, INDArray o) {
-        Raw.mul(y, y, o);                 // y²
-        Raw.reverseSub(o, 1, o);          // 1 − y²
-        Raw.mul(o, g, o);
+        Kernels.mul(y, y, o);                 // y²
+        Kernels.reverseSub(o, 1, o);          // 1 − y²
+        Kernels.mul(o, g, o);
     }
 
     static void sigmoidGrad(INDArray g, INDArray y, OpScope op, INDArray o) {
-        Raw.reverseSub(y, 1, o);          // 1 − y
-        Raw.mul(o, y, o);
-        Raw.mul(o, g, o);
+        Kernels.reverseSub(y, 1, o);          // 1 − y
+        Kernels.mul(o, y, o);
+        Kernels.mul(o, g, o);
     }
 
     private static void siluGrad(INDArray g, INDArray x, OpScope op, INDArray o) {
         // d/dx x·σ(x) = σ(x)·(1 + x·(1 − σ(x))), libnd4j's swish derivative
         Kernels.run("swish_bp", 0, () -> org.nd4j.linalg.factory.Nd4j.exec(
                 new org.nd4j.linalg.api.ops.impl.transforms.strict.SwishDerivative(x, o)));
-        Raw.mul(o, g, o);
+        Kernels.mul(o, g, o);
     }
 
     static void reluGrad(INDArray g, INDArray y, OpScope op, INDArray o) {
@@ -145,15 +145,15 @@ public final class Activations {
         INDArray t = op.temp(x.dataType(), x.shape());
         INDArray s = op.temp(x.dataType(), x.shape());
         geluGate(x, t);                           // σ
-        Raw.mul(x, x, o);
-        Raw.scale(o, 3 * GELU_A, o);
-        Raw.addScalar(o, GELU_B, o);              // (2u)′
-        Raw.reverseSub(t, 1, s);                  // 1 − σ
-        Raw.mul(s, t, s);
-        Raw.mul(s, x, s);
-        Raw.mul(s, o, s);                         // x·σ·(1 − σ)·(2u)′
-        Raw.add(s, t, o);
-        Raw.mul(o, g, o);
+        Kernels.mul(x, x, o);
+        Kernels.scale(o, 3 * GELU_A, o);
+        Kernels.addScalar(o, GELU_B, o);              // (2u)′
+        Kernels.reverseSub(t, 1, s);                  // 1 − σ
+        Kernels.mul(s, t, s);
+        Kernels.mul(s, x, s);
+        Kernels.mul(s, o, s);                         // x·σ·(1 − σ)·(2u)′
+        Kernels.add(s, t, o);
+        Kernels.mul(o, g, o);
     }
 
     static void softmaxGrad(INDArray g, INDArray y, OpScope op, INDArray o) {
@@ -161,10 +161,10 @@ public final class Activations {
         long[] kept = y.shape().clone();
         kept[kept.length - 1] = 1;
         INDArray dot = op.temp(y.dataType(), kept);
-        Raw.mul(g, y, o);
-        Raw.sum(o, true, new int[] {y.rank() - 1}, dot);
-        Raw.sub(g, dot, o);
-        Raw.mul(o, y, o);
+        Kernels.mul(g, y, o);
+        Kernels.sum(o, true, new int[] {y.rank() - 1}, dot);
+        Kernels.sub(g, dot, o);
+        Kernels.mul(o, y, o);
     }
 
     private static void logSoftmaxGrad(INDArray g, INDArray y, OpScope op, INDArray o) {
@@ -172,10 +172,10 @@ public final class Activations {
         long[] kept = y.shape().clone();
         kept[kept.length - 1] = 1;
         INDArray total = op.temp(y.dataType(), kept);
-        Raw.sum(g, true, new int[] {y.rank() - 1}, total);
-        Raw.exp(y, o);
-        Raw.mul(o, total, o);
-        Raw.sub(g, o, o);
+        Kernels.sum(g, true, new int[] {y.rank() - 1}, total);
+        Kernels.exp(y, o);
+        Kernels.mul(o, total, o);
+        Kernels.sub(g, o, o);
     }
 
     interface Kernel {
@@ -194,8 +194,8 @@ public final class Activations {
         }
     }
 
-    /** A one-input Function whose backward needs one saved tensor. */
-    static final class Unary extends Function {
+    /** A one-input AutogradFunction whose backward needs one saved tensor. */
+    static final class Unary extends AutogradFunction {
         private final String name;
         private final GradKernel grad;
 

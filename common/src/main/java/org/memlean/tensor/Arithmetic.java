@@ -47,7 +47,7 @@ public final class Arithmetic {
         Tensor out;
         try (OpScope op = new OpScope("scale")) {
             INDArray o = op.out(x.dtype(), x.shape());
-            Raw.scale(op.in(x), factor, o);
+            Kernels.scale(op.in(x), factor, o);
             out = op.result(o);
         }
         if (Autograd.needsGrad(x)) new ScaleBackward(factor).attach(out, x);
@@ -59,7 +59,7 @@ public final class Arithmetic {
         Tensor out;
         try (OpScope op = new OpScope("addScalar")) {
             INDArray o = op.out(x.dtype(), x.shape());
-            Raw.addScalar(op.in(x), value, o);
+            Kernels.addScalar(op.in(x), value, o);
             out = op.result(o);
         }
         if (Autograd.needsGrad(x)) new ScaleBackward(1).attach(out, x);
@@ -72,7 +72,7 @@ public final class Arithmetic {
         DataType compute = Compute.of(storage);
         try (OpScope scope = new OpScope(op)) {
             INDArray o = scope.out(storage, shape);
-            Raw.pairwise(op, scope.in(a, compute), scope.in(b, compute), o);
+            Kernels.pairwise(op, scope.in(a, compute), scope.in(b, compute), o);
             return scope.result(o);
         }
     }
@@ -108,7 +108,7 @@ public final class Arithmetic {
         Tensor out;
         try (OpScope op = new OpScope("reduceToShape")) {
             INDArray o = op.out(g.dtype(), kept);
-            Raw.sum(op.in(g), true, axes, o);
+            Kernels.sum(op.in(g), true, axes, o);
             out = op.result(o);
         }
         g.release();
@@ -117,7 +117,7 @@ public final class Arithmetic {
         return reshaped;
     }
 
-    static final class AddBackward extends Function {
+    static final class AddBackward extends AutogradFunction {
         private final long[] aShape;
         private final long[] bShape;
         private final double bSign;
@@ -146,7 +146,7 @@ public final class Arithmetic {
         }
     }
 
-    static final class MulBackward extends Function {
+    static final class MulBackward extends AutogradFunction {
         private int aIndex = -1;
         private int bIndex = -1;
         private int count;
@@ -172,7 +172,7 @@ public final class Arithmetic {
         }
     }
 
-    static final class DivBackward extends Function {
+    static final class DivBackward extends AutogradFunction {
         @Override
         public String name() {
             return "Div";
@@ -200,7 +200,7 @@ public final class Arithmetic {
         }
     }
 
-    static final class ScaleBackward extends Function {
+    static final class ScaleBackward extends AutogradFunction {
         private final double factor;
 
         ScaleBackward(double factor) {

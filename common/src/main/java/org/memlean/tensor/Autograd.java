@@ -23,7 +23,7 @@ import org.memlean.memory.MemoryMeter;
 final class Autograd {
     private Autograd() {}
 
-    /** Whether an op on these inputs must record a Function. */
+    /** Whether an op on these inputs must record an AutogradFunction. */
     static boolean needsGrad(Tensor... inputs) {
         if (!GradMode.isEnabled()) return false;
         for (Tensor t : inputs) if (t != null && t.requiresGrad()) return true;
@@ -61,7 +61,7 @@ final class Autograd {
             Map<Tensor, int[]> edgesLeft = hookedLeafEdges(order);
             for (Tensor node : order) {
                 Tensor gradOutput = pending.remove(node);
-                Function fn = node.creator();
+                AutogradFunction fn = node.creator();
                 Tensor[] inputs = fn.inputs();
                 if (gradOutput == null) {
                     fn.releaseSaved();
@@ -91,7 +91,7 @@ final class Autograd {
                         if (sofar == null) {
                             pending.put(input, g);
                         } else {
-                            Raw.add(sofar.array(), g.array(), sofar.array());
+                            Kernels.add(sofar.array(), g.array(), sofar.array());
                             g.release();
                         }
                     }
@@ -144,11 +144,11 @@ final class Autograd {
             leaf.setGradInternal(grad);
         }
         if (g.dtype() == grad.dtype()) {
-            Raw.add(grad.array(), g.array(), grad.array());
+            Kernels.add(grad.array(), g.array(), grad.array());
         } else {
             try (GradMode.Guard ignored = GradMode.noGrad()) {
                 Tensor cast = g.cast(grad.dtype());
-                Raw.add(grad.array(), cast.array(), grad.array());
+                Kernels.add(grad.array(), cast.array(), grad.array());
                 cast.release();
             }
         }

@@ -20,7 +20,7 @@ public final class Casts {
         org.memlean.memory.Storage s = org.memlean.memory.Memory.allocate(dataType, x.shape(),
                 org.memlean.memory.Category.TEMPORARY, "cast");
         try {
-            Raw.assign(s.array(), x.array()); // one conversion, straight into the new storage dtype
+            Kernels.assign(s.array(), x.array()); // one conversion, straight into the new storage dtype
         } catch (RuntimeException e) {
             s.free();
             throw e;
@@ -38,7 +38,7 @@ public final class Casts {
         }
     }
 
-    static final class CastBackward extends Function {
+    static final class CastBackward extends AutogradFunction {
         private final DataType inputType;
 
         CastBackward(DataType inputType) {

@@ -40,9 +40,9 @@ public final class Convolution {
             for (long b = 0; b < g.batch; b++) {
                 INDArray colsB = cols.get(NDArrayIndex.point(b)).reshape('c', g.groups, g.k(), g.p());   // (G, K, P)
                 INDArray outB = o.get(NDArrayIndex.point(b)).reshape('c', g.groups, g.perGroupOut, g.p());
-                Raw.matmul(w, colsB, outB, false, false);                                          // (G, Cout/G, P)
+                Kernels.matmul(w, colsB, outB, false, false);                                          // (G, Cout/G, P)
             }
-            if (bias != null) Raw.add(o, op.in(bias, compute).reshape('c', 1, g.outChannels, 1, 1), o);
+            if (bias != null) Kernels.add(o, op.in(bias, compute).reshape('c', 1, g.outChannels, 1, 1), o);
             out = op.result(o);
         }
         if (Autograd.needsGrad(x, weight, bias)) {
@@ -111,7 +111,7 @@ public final class Convolution {
         }
     }
 
-    static final class Conv2dBackward extends Function {
+    static final class Conv2dBackward extends AutogradFunction {
         private final Geometry g;
 
         Conv2dBackward(Geometry g) {
@@ -143,14 +143,14 @@ public final class Convolution {
                     for (long b = 0; b < g.batch; b++) {
                         INDArray colsB = cols.get(NDArrayIndex.point(b)).reshape('c', g.groups, g.k(), g.p());
                         INDArray gB = gc.get(NDArrayIndex.point(b)).reshape('c', g.groups, g.perGroupOut, g.p());
-                        Raw.matmul(gB, colsB, b == 0 ? dwView : part, false, true);
-                        if (b > 0) Raw.add(dwView, part, dwView);
+                        Kernels.matmul(gB, colsB, b == 0 ? dwView : part, false, true);
+                        if (b > 0) Kernels.add(dwView, part, dwView);
                     }
                     gw = op.result(dw);
                 }
                 if (in.length > 2 && in[2].requiresGrad()) {
                     INDArray db = op.out(inputType(2), inputShape(2));
-                    Raw.sum(gc, false, new int[] {0, 2, 3}, db);
+                    Kernels.sum(gc, false, new int[] {0, 2, 3}, db);
                     gb = op.result(db);
                 }
                 if (in[0].requiresGrad()) {
@@ -160,10 +160,10 @@ public final class Convolution {
                     for (long b = 0; b < g.batch; b++) {
                         INDArray dB = dcols.get(NDArrayIndex.point(b)).reshape('c', g.groups, g.k(), g.p());
                         INDArray gB = gc.get(NDArrayIndex.point(b)).reshape('c', g.groups, g.perGroupOut, g.p());
-                        Raw.matmul(w, gB, dB, true, false);
+                        Kernels.matmul(w, gB, dB, true, false);
                     }
                     INDArray dx = op.out(inputType(0), inputShape(0));
-                    Raw.fill(dx, 0);
+                    Kernels.fill(dx, 0);
                     fold(dcols, dx, g);
                     gx = op.result(dx);
                 }
@@ -184,14 +184,14 @@ public final class Convolution {
         try (OpScope op = new OpScope("avgPool2d")) {
             INDArray o = op.out(x.dtype(), g.outputShape());
             INDArray cols = unfold(op, op.in(x), g);                      // (B, C, k, k, H', W')
-            Raw.mean(cols, false, new int[] {2, 3}, o);
+            Kernels.mean(cols, false, new int[] {2, 3}, o);
             out = op.result(o);
         }
         if (Autograd.needsGrad(x)) new AvgPoolBackward(g).attach(out, x);
         return out;
     }
 
-    static final class AvgPoolBackward extends Function {
+    static final class AvgPoolBackward extends AutogradFunction {
         private final Geometry g;
 
         AvgPoolBackward(Geometry g) {
@@ -208,11 +208,11 @@ public final class Convolution {
             try (OpScope op = new OpScope("AvgPool2dBackward")) {
                 INDArray gc = op.in(gradOutput);
                 INDArray dcols = op.temp(gc.dataType(), g.batch, g.inChannels, g.kernel, g.kernel, g.outH, g.outW);
-                Raw.fill(dcols, 0);
-                Raw.add(dcols, gc.reshape('c', g.batch, g.inChannels, 1, 1, g.outH, g.outW), dcols);
-                Raw.scale(dcols, 1.0 / (g.kernel * g.kernel), dcols);
+                Kernels.fill(dcols, 0);
+                Kernels.add(dcols, gc.reshape('c', g.batch, g.inChannels, 1, 1, g.outH, g.outW), dcols);
+                Kernels.scale(dcols, 1.0 / (g.kernel * g.kernel), dcols);
                 INDArray dx = op.out(inputType(0), inputShape(0));
-                Raw.fill(dx, 0);
+                Kernels.fill(dx, 0);
                 fold(dcols, dx, g);
                 return new Tensor[] {op.result(dx)};
             }

@@ -14,7 +14,7 @@ public final class Creation {
 
     public static Tensor full(DataType dataType, double value, Category category, long... shape) {
         Tensor t = Tensor.of(Memory.allocate(dataType, shape, category, "full"));
-        Raw.fill(t.array(), value); // assign(Number) would allocate a hidden scalar array
+        Kernels.fill(t.array(), value); // assign(Number) would allocate a hidden scalar array
         return t;
     }
 

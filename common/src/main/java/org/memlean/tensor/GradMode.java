@@ -1,7 +1,7 @@
 package org.memlean.tensor;
 
 /**
- * Whether autograd records Functions on the calling thread. Under {@link #noGrad()} no Function is
+ * Whether autograd records Functions on the calling thread. Under {@link #noGrad()} no AutogradFunction is
  * recorded, so nothing is saved for backward: inference keeps no activations.
  */
 public final class GradMode {

@@ -19,7 +19,7 @@ public final class Hooks {
         return out;
     }
 
-    static final class BeforeBackward extends Function {
+    static final class BeforeBackward extends AutogradFunction {
         private final Runnable action;
 
         BeforeBackward(Runnable action) {

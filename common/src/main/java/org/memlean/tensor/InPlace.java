@@ -37,7 +37,7 @@ public final class InPlace {
 
     /** x ← tanh(x). Saves its output. */
     public static Tensor tanh(Tensor x) {
-        return unary("tanh_", "Tanh", x, Activations::tanhGrad, a -> Raw.tanh(a, a));
+        return unary("tanh_", "Tanh", x, Activations::tanhGrad, a -> Kernels.tanh(a, a));
     }
 
     /** x ← softmax(x) over the last axis. Saves its output. */
@@ -63,8 +63,8 @@ public final class InPlace {
             INDArray a = op.in(x);
             INDArray t = op.temp(a.dataType(), x.shape());
             Activations.geluGate(a, t);                         // t = σ(2u), as gelu does
-            Raw.mul(a, t, a);
-            if (a != x.array()) Raw.assign(x.array(), a);
+            Kernels.mul(a, t, a);
+            if (a != x.array()) Kernels.assign(x.array(), a);
         }
         x.storage().bumpVersion("gelu_");
         return x;
@@ -80,11 +80,11 @@ public final class InPlace {
         boolean recording = begin("add_", x, other);
         try (OpScope op = new OpScope("add_")) {
             if (x.dtype() == Compute.of(x.dtype())) {
-                Raw.add(x.array(), op.in(other, x.dtype()), x.array());
+                Kernels.add(x.array(), op.in(other, x.dtype()), x.array());
             } else {
                 INDArray sum = op.temp(Compute.of(x.dtype()), x.shape());
-                Raw.add(op.in(x), op.in(other, sum.dataType()), sum);
-                Raw.assign(x.array(), sum);
+                Kernels.add(op.in(x), op.in(other, sum.dataType()), sum);
+                Kernels.assign(x.array(), sum);
             }
         }
         return finish("add_", x, recording ? new Arithmetic.AddBackward(x.shape(), other.shape(), 1) : null, other);
@@ -93,7 +93,7 @@ public final class InPlace {
     /** x ← factor·x. Saves nothing. */
     public static Tensor scale(Tensor x, double factor) {
         boolean recording = begin("mul_", x);
-        Raw.scale(x.array(), factor, x.array());
+        Kernels.scale(x.array(), factor, x.array());
         return finish("mul_", x, recording ? new Arithmetic.ScaleBackward(factor) : null);
     }
 
@@ -104,13 +104,13 @@ public final class InPlace {
             throw new IllegalArgumentException("causalMask_ needs square (…, T, T) scores, got " + Arrays.toString(scores.shape()));
         }
         boolean recording = begin("causalMask_", scores);
-        Tensor bias = Layers.triangle(t, Float.NEGATIVE_INFINITY, 0f, Compute.of(scores.dtype()));
+        Tensor bias = Masks.triangle(t, Float.NEGATIVE_INFINITY, 0f, Compute.of(scores.dtype()));
         try {
-            Raw.add(scores.array(), bias.array(), scores.array());
+            Kernels.add(scores.array(), bias.array(), scores.array());
         } finally {
             bias.release();
         }
-        return finish("causalMask_", scores, recording ? new Layers.CausalMaskBackward() : null);
+        return finish("causalMask_", scores, recording ? new Masks.CausalMaskBackward() : null);
     }
 
     /**
@@ -121,9 +121,9 @@ public final class InPlace {
         if (p < 0 || p >= 1) throw new IllegalArgumentException("dropout probability must be in [0, 1), got " + p);
         if (!training || p == 0) return x;
         boolean recording = begin("dropout_", x);
-        Tensor mask = Layers.dropoutMask("dropout_", x, p);
-        Raw.mul(x.array(), mask.array(), x.array());
-        Function f = recording ? new Layers.DropoutBackward() : null;
+        Tensor mask = Masks.dropoutMask("dropout_", x, p);
+        Kernels.mul(x.array(), mask.array(), x.array());
+        AutogradFunction f = recording ? new Masks.DropoutBackward() : null;
         finish("dropout_", x, f);
         if (f != null) f.save(mask);
         mask.release();
@@ -141,10 +141,10 @@ public final class InPlace {
             try (OpScope scope = new OpScope(op)) {
                 INDArray c = scope.in(x);                        // a float copy: low precision computes in float
                 kernel.accept(c);
-                Raw.assign(x.array(), c);
+                Kernels.assign(x.array(), c);
             }
         }
-        Function f = recording ? new Activations.Unary(name, grad) : null;
+        AutogradFunction f = recording ? new Activations.Unary(name, grad) : null;
         finish(op, x, f);
         if (f != null) f.save(x);                               // its output, at the version just written
         return x;
@@ -165,7 +165,7 @@ public final class InPlace {
      * {@code f} is not null (autograd records), makes {@code x} the output of {@code f}, whose first
      * input is the value {@code x} had before the write, the others {@code others}.
      */
-    public static Tensor record(String op, Tensor x, Function f, Tensor... others) {
+    public static Tensor record(String op, Tensor x, AutogradFunction f, Tensor... others) {
         return finish(op, x, f, others);
     }
 
@@ -190,7 +190,7 @@ public final class InPlace {
     }
 
     /** Bumps the version; while recording, makes {@code x} the output of {@code f}, fed by the value it had. */
-    private static Tensor finish(String op, Tensor x, Function f, Tensor... others) {
+    private static Tensor finish(String op, Tensor x, AutogradFunction f, Tensor... others) {
         x.storage().bumpVersion(op);
         if (f != null) {
             Tensor before = x.rebaseForInPlace();

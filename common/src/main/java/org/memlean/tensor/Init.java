@@ -16,7 +16,7 @@ public final class Init {
             try (OpScope op = new OpScope("init")) {
                 org.nd4j.linalg.api.ndarray.INDArray f = op.temp(DataType.FLOAT, shape);
                 Rng.normal(f, std);
-                Raw.assign(t.array(), f);
+                Kernels.assign(t.array(), f);
             }
         }
         return t.requiresGrad(true);

@@ -36,17 +36,17 @@ public final class Losses {
             Kernels.custom("log_softmax", new INDArray[] {op.in(logits)}, lp, ls.length - 1);
             INDArray oneHot = oneHot(op, targets, vocab, compute);
             INDArray picked = op.temp(compute, ls);
-            Raw.mul(lp, oneHot, picked);
+            Kernels.mul(lp, oneHot, picked);
             INDArray l = op.out(compute, new long[0]);
-            Raw.sum(picked, false, new int[0], l);
-            Raw.scale(l, -1.0 / positions, l);
+            Kernels.sum(picked, false, new int[0], l);
+            Kernels.scale(l, -1.0 / positions, l);
             logProbs = op.result(lp);
             loss = op.result(l);
         }
         if (Autograd.needsGrad(logits)) {
             new CrossEntropyBackward(vocab, positions).attach(loss, logits, targets).save(logProbs, targets);
         }
-        logProbs.release(); // only the Function keeps it
+        logProbs.release(); // only the AutogradFunction keeps it
         return loss;
     }
 
@@ -63,9 +63,9 @@ public final class Losses {
             diff = Arithmetic.sub(prediction, target);
             INDArray d = op.in(diff);
             INDArray sq = op.temp(d.dataType(), d.shape());
-            Raw.mul(d, d, sq);
+            Kernels.mul(d, d, sq);
             INDArray l = op.out(Compute.of(diff.dtype()), new long[0]);
-            Raw.mean(sq, false, new int[0], l);
+            Kernels.mean(sq, false, new int[0], l);
             loss = op.result(l);
         }
         if (Autograd.needsGrad(prediction, target)) new MseBackward(diff.length()).attach(loss, prediction, target).save(diff);
@@ -98,7 +98,7 @@ public final class Losses {
         }
     }
 
-    static final class CrossEntropyBackward extends Function {
+    static final class CrossEntropyBackward extends AutogradFunction {
         private final long vocab;
         private final long positions;
 
@@ -119,15 +119,15 @@ public final class Losses {
             Tensor targets = saved(1);
             try (OpScope op = new OpScope("CrossEntropyBackward")) {
                 INDArray o = op.out(inputType(0), inputShape(0));
-                Raw.exp(op.in(logProbs), o);
-                Raw.sub(o, oneHot(op, targets, vocab, o.dataType()), o);
-                Raw.scale(o, g.item() / positions, o);
+                Kernels.exp(op.in(logProbs), o);
+                Kernels.sub(o, oneHot(op, targets, vocab, o.dataType()), o);
+                Kernels.scale(o, g.item() / positions, o);
                 return new Tensor[] {op.result(o), null};
             }
         }
     }
 
-    static final class MseBackward extends Function {
+    static final class MseBackward extends AutogradFunction {
         private final long count;
 
         MseBackward(long count) {
@@ -146,7 +146,7 @@ public final class Losses {
             Tensor gp;
             try (OpScope op = new OpScope("MseBackward")) {
                 INDArray o = op.out(diff.dtype(), diff.shape());
-                Raw.scale(op.in(diff), 2 * g.item() / count, o);
+                Kernels.scale(op.in(diff), 2 * g.item() / count, o);
                 gp = op.result(o);
             }
             Tensor gt = in[1].requiresGrad() ? Arithmetic.scale(gp, -1) : null;

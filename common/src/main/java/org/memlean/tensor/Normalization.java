@@ -34,17 +34,17 @@ public final class Normalization {
             INDArray m = op.out(compute, kept);
             INDArray r = op.out(compute, kept);
             INDArray o = op.out(storage, x.shape());
-            Raw.mean(in, true, new int[] {last}, m);
-            Raw.sub(in, m, o);                        // xc = x − mean   (in o, for now)
+            Kernels.mean(in, true, new int[] {last}, m);
+            Kernels.sub(in, m, o);                        // xc = x − mean   (in o, for now)
             INDArray sq = op.temp(compute, x.shape());
-            Raw.mul(o, o, sq);
-            Raw.mean(sq, true, new int[] {last}, r);  // var
-            Raw.addScalar(r, eps, r);
+            Kernels.mul(o, o, sq);
+            Kernels.mean(sq, true, new int[] {last}, r);  // var
+            Kernels.addScalar(r, eps, r);
             Kernels.run("rsqrt", 0, () -> org.nd4j.linalg.factory.Nd4j.exec(
                     new org.nd4j.linalg.api.ops.impl.transforms.floating.RSqrt(r, r)));
-            Raw.mul(o, r, o);                         // xhat
-            Raw.mul(o, op.in(gamma, compute), o);
-            Raw.add(o, op.in(beta, compute), o);
+            Kernels.mul(o, r, o);                         // xhat
+            Kernels.mul(o, op.in(gamma, compute), o);
+            Kernels.add(o, op.in(beta, compute), o);
             out = op.result(o);
             mean = op.result(m);
             rstd = op.result(r);
@@ -57,7 +57,7 @@ public final class Normalization {
         return out;
     }
 
-    static final class LayerNormBackward extends Function {
+    static final class LayerNormBackward extends AutogradFunction {
         @Override
         public String name() {
             return "LayerNorm";
@@ -80,34 +80,34 @@ public final class Normalization {
             try (OpScope op = new OpScope("LayerNormBackward")) {
                 INDArray gc = op.in(g, compute);
                 INDArray xhat = op.temp(compute, x.shape());
-                Raw.sub(op.in(x, compute), mean.array(), xhat);
-                Raw.mul(xhat, rstd.array(), xhat);
+                Kernels.sub(op.in(x, compute), mean.array(), xhat);
+                Kernels.mul(xhat, rstd.array(), xhat);
                 if (in[1].requiresGrad()) {
                     INDArray gg = op.out(inputType(1), inputShape(1));
                     INDArray prod = op.temp(compute, x.shape());
-                    Raw.mul(gc, xhat, prod);
-                    Raw.sum(prod, false, leading, gg);
+                    Kernels.mul(gc, xhat, prod);
+                    Kernels.sum(prod, false, leading, gg);
                     gGamma = op.result(gg);
                 }
                 if (in[2].requiresGrad()) {
                     INDArray gb = op.out(inputType(2), inputShape(2));
-                    Raw.sum(gc, false, leading, gb);
+                    Kernels.sum(gc, false, leading, gb);
                     gBeta = op.result(gb);
                 }
                 if (in[0].requiresGrad()) {
                     // dx = rstd · (dxhat − mean(dxhat) − xhat · mean(dxhat · xhat)),  dxhat = g · gamma
                     INDArray dxhat = op.temp(compute, x.shape());
-                    Raw.mul(gc, op.in(gamma, compute), dxhat);
+                    Kernels.mul(gc, op.in(gamma, compute), dxhat);
                     INDArray m1 = op.temp(compute, kept);
                     INDArray m2 = op.temp(compute, kept);
-                    Raw.mean(dxhat, true, new int[] {last}, m1);
+                    Kernels.mean(dxhat, true, new int[] {last}, m1);
                     INDArray o = op.out(inputType(0), inputShape(0));
-                    Raw.mul(dxhat, xhat, o);
-                    Raw.mean(o, true, new int[] {last}, m2);
-                    Raw.mul(xhat, m2, o);
-                    Raw.sub(dxhat, o, o);
-                    Raw.sub(o, m1, o);
-                    Raw.mul(o, rstd.array(), o);
+                    Kernels.mul(dxhat, xhat, o);
+                    Kernels.mean(o, true, new int[] {last}, m2);
+                    Kernels.mul(xhat, m2, o);
+                    Kernels.sub(dxhat, o, o);
+                    Kernels.sub(o, m1, o);
+                    Kernels.mul(o, rstd.array(), o);
                     gx = op.result(o);
                 }
             }
@@ -150,24 +150,24 @@ public final class Normalization {
             INDArray r = op.out(compute, kept);
             INDArray o = op.out(storage, x.shape());
             if (training) {
-                Raw.mean(in, true, axes, m);
-                Raw.sub(in, m, o);                                // xc (in o, for now)
+                Kernels.mean(in, true, axes, m);
+                Kernels.sub(in, m, o);                                // xc (in o, for now)
                 INDArray sq = op.temp(compute, x.shape());
-                Raw.mul(o, o, sq);
-                Raw.mean(sq, true, axes, r);                      // biased variance
+                Kernels.mul(o, o, sq);
+                Kernels.mean(sq, true, axes, r);                      // biased variance
                 updateRunning(op, runningMean, m, momentum, 1.0);
                 updateRunning(op, runningVar, r, momentum, (double) count / (count - 1));
             } else {
-                Raw.assign(m, op.in(runningMean, compute).reshape('c', kept));
-                Raw.assign(r, op.in(runningVar, compute).reshape('c', kept));
-                Raw.sub(in, m, o);
+                Kernels.assign(m, op.in(runningMean, compute).reshape('c', kept));
+                Kernels.assign(r, op.in(runningVar, compute).reshape('c', kept));
+                Kernels.sub(in, m, o);
             }
-            Raw.addScalar(r, eps, r);
+            Kernels.addScalar(r, eps, r);
             Kernels.run("rsqrt", 0, () -> org.nd4j.linalg.factory.Nd4j.exec(
                     new org.nd4j.linalg.api.ops.impl.transforms.floating.RSqrt(r, r)));
-            Raw.mul(o, r, o);                                     // xhat
-            Raw.mul(o, op.in(gamma, compute).reshape('c', kept), o);
-            Raw.add(o, op.in(beta, compute).reshape('c', kept), o);
+            Kernels.mul(o, r, o);                                     // xhat
+            Kernels.mul(o, op.in(gamma, compute).reshape('c', kept), o);
+            Kernels.add(o, op.in(beta, compute).reshape('c', kept), o);
             out = op.result(o);
             mean = op.result(m);
             rstd = op.result(r);
@@ -185,14 +185,14 @@ public final class Normalization {
         INDArray r = op.in(running, batch.dataType());
         INDArray b = batch.reshape('c', running.shape());
         INDArray scaled = op.temp(batch.dataType(), running.shape());
-        Raw.scale(b, momentum * factor, scaled);
-        Raw.scale(r, 1 - momentum, r);
-        Raw.add(r, scaled, r);
-        if (r != running.array()) Raw.assign(running.array(), r);
+        Kernels.scale(b, momentum * factor, scaled);
+        Kernels.scale(r, 1 - momentum, r);
+        Kernels.add(r, scaled, r);
+        if (r != running.array()) Kernels.assign(running.array(), r);
         running.storage().bumpVersion();
     }
 
-    static final class BatchNormBackward extends Function {
+    static final class BatchNormBackward extends AutogradFunction {
         private final boolean training;
 
         BatchNormBackward(boolean training) {
@@ -220,37 +220,37 @@ public final class Normalization {
             try (OpScope op = new OpScope("BatchNorm2dBackward")) {
                 INDArray gc = op.in(g, compute);
                 INDArray xhat = op.temp(compute, x.shape());
-                Raw.sub(op.in(x, compute), mean.array(), xhat);
-                Raw.mul(xhat, rstd.array(), xhat);
+                Kernels.sub(op.in(x, compute), mean.array(), xhat);
+                Kernels.mul(xhat, rstd.array(), xhat);
                 if (in[1].requiresGrad()) {
                     INDArray gg = op.out(inputType(1), inputShape(1));
                     INDArray prod = op.temp(compute, x.shape());
-                    Raw.mul(gc, xhat, prod);
-                    Raw.sum(prod, false, axes, gg);
+                    Kernels.mul(gc, xhat, prod);
+                    Kernels.sum(prod, false, axes, gg);
                     gGamma = op.result(gg);
                 }
                 if (in[2].requiresGrad()) {
                     INDArray gb = op.out(inputType(2), inputShape(2));
-                    Raw.sum(gc, false, axes, gb);
+                    Kernels.sum(gc, false, axes, gb);
                     gBeta = op.result(gb);
                 }
                 if (in[0].requiresGrad()) {
                     // training: dx = rstd · (dxhat − mean(dxhat) − xhat · mean(dxhat · xhat)); evaluation: rstd · dxhat
                     INDArray dxhat = op.temp(compute, x.shape());
-                    Raw.mul(gc, op.in(gamma, compute).reshape('c', kept), dxhat);
+                    Kernels.mul(gc, op.in(gamma, compute).reshape('c', kept), dxhat);
                     INDArray o = op.out(inputType(0), inputShape(0));
                     if (training) {
                         INDArray m1 = op.temp(compute, kept);
                         INDArray m2 = op.temp(compute, kept);
-                        Raw.mean(dxhat, true, axes, m1);
-                        Raw.mul(dxhat, xhat, o);
-                        Raw.mean(o, true, axes, m2);
-                        Raw.mul(xhat, m2, o);
-                        Raw.sub(dxhat, o, o);
-                        Raw.sub(o, m1, o);
-                        Raw.mul(o, rstd.array(), o);
+                        Kernels.mean(dxhat, true, axes, m1);
+                        Kernels.mul(dxhat, xhat, o);
+                        Kernels.mean(o, true, axes, m2);
+                        Kernels.mul(xhat, m2, o);
+                        Kernels.sub(dxhat, o, o);
+                        Kernels.sub(o, m1, o);
+                        Kernels.mul(o, rstd.array(), o);
                     } else {
-                        Raw.mul(dxhat, rstd.array(), o);
+                        Kernels.mul(dxhat, rstd.array(), o);
                     }
                     gx = op.result(o);
                 }

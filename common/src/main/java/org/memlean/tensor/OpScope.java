@@ -35,7 +35,7 @@ public final class OpScope implements AutoCloseable {
         INDArray a = t.array();
         if (a.dataType() == compute) return a;
         INDArray copy = temp(compute, a.shape());
-        Raw.assign(copy, a);
+        Kernels.assign(copy, a);
         return copy;
     }
 
@@ -71,7 +71,7 @@ public final class OpScope implements AutoCloseable {
         if (storage == null) throw new IllegalStateException(op + ": result() of a buffer out() did not make");
         Storage s = Memory.allocate(storage, out.shape(), Category.TEMPORARY, op);
         try {
-            Raw.assign(s.array(), out);
+            Kernels.assign(s.array(), out);
         } catch (RuntimeException e) {
             s.free();
             throw e;

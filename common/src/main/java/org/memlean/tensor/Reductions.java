@@ -16,7 +16,7 @@ public final class Reductions {
         Tensor out;
         try (OpScope op = new OpScope("sum")) {
             INDArray o = op.out(x.dtype(), outShape);
-            Raw.sum(op.in(x), keepDims, ax, o);
+            Kernels.sum(op.in(x), keepDims, ax, o);
             out = op.result(o);
         }
         if (Autograd.needsGrad(x)) new SumBackward(x.shape(), reducedShape(x.shape(), ax, true)).attach(out, x);
@@ -62,13 +62,13 @@ public final class Reductions {
         try (OpScope op = new OpScope("broadcastTo")) {
             INDArray o = op.out(g.dtype(), shape);
             INDArray gk = op.in(g).reshape('c', keptShape);
-            Raw.fill(o, 0);
-            Raw.add(o, gk, o); // INDArray.assign does not broadcast: add into zeros does
+            Kernels.fill(o, 0);
+            Kernels.add(o, gk, o); // INDArray.assign does not broadcast: add into zeros does
             return op.result(o);
         }
     }
 
-    static final class SumBackward extends Function {
+    static final class SumBackward extends AutogradFunction {
         private final long[] inputShape;
         private final long[] keptShape;
 

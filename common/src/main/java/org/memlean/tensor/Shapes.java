@@ -73,7 +73,7 @@ public final class Shapes {
         try (OpScope op = new OpScope("permute")) {
             INDArray o = op.out(x.dtype(), shape);
             // permute() of an INDArray is a view that shares the buffer: never close it (that frees the parent)
-            Raw.assign(o, op.in(x).permute(normalized));
+            Kernels.assign(o, op.in(x).permute(normalized));
             out = op.result(o);
         }
         if (Autograd.needsGrad(x)) new PermuteBackward(inverse).attach(out, x);
@@ -110,7 +110,7 @@ public final class Shapes {
         Tensor out;
         try (OpScope op = new OpScope("slice")) {
             INDArray o = op.out(x.dtype(), shape);
-            Raw.assign(o, op.in(x).get(region(x.rank(), ax, start, length)));
+            Kernels.assign(o, op.in(x).get(region(x.rank(), ax, start, length)));
             out = op.result(o);
         }
         if (Autograd.needsGrad(x)) new SliceBackward(x.shape(), ax, start, length).attach(out, x);
@@ -185,9 +185,9 @@ public final class Shapes {
         Tensor out;
         try (OpScope op = new OpScope("addToSlice")) {
             INDArray o = op.out(storage, y.shape());
-            Raw.assign(o, op.in(y, o.dataType()));
+            Kernels.assign(o, op.in(y, o.dataType()));
             INDArray region = o.get(region(y.rank(), ax, start, length));
-            Raw.add(region, op.in(delta, o.dataType()), region);
+            Kernels.add(region, op.in(delta, o.dataType()), region);
             out = op.result(o);
         }
         if (Autograd.needsGrad(y, delta)) new AddToSliceBackward(ax, start, length).attach(out, y, delta);
@@ -207,7 +207,7 @@ public final class Shapes {
         return idx;
     }
 
-    static final class ReshapeBackward extends Function {
+    static final class ReshapeBackward extends AutogradFunction {
         private final long[] inputShape;
 
         ReshapeBackward(long[] inputShape) {
@@ -225,7 +225,7 @@ public final class Shapes {
         }
     }
 
-    static final class PermuteBackward extends Function {
+    static final class PermuteBackward extends AutogradFunction {
         private final int[] inverse;
 
         PermuteBackward(int[] inverse) {
@@ -243,7 +243,7 @@ public final class Shapes {
         }
     }
 
-    static final class SliceBackward extends Function {
+    static final class SliceBackward extends AutogradFunction {
         private final long[] inputShape;
         private final int axis;
         private final long start;
@@ -265,14 +265,14 @@ public final class Shapes {
         protected Tensor[] backward(Tensor g) {
             try (OpScope op = new OpScope("sliceBackward")) {
                 INDArray o = op.out(g.dtype(), inputShape);
-                Raw.fill(o, 0);
-                Raw.assign(o.get(region(inputShape.length, axis, start, length)), op.in(g));
+                Kernels.fill(o, 0);
+                Kernels.assign(o.get(region(inputShape.length, axis, start, length)), op.in(g));
                 return new Tensor[] {op.result(o)};
             }
         }
     }
 
-    static final class ConcatBackward extends Function {
+    static final class ConcatBackward extends AutogradFunction {
         private final int axis;
         private final long[] sizes;
 
@@ -302,7 +302,7 @@ public final class Shapes {
         }
     }
 
-    static final class AddToSliceBackward extends Function {
+    static final class AddToSliceBackward extends AutogradFunction {
         private final int axis;
         private final long start;
         private final long length;
@@ -327,7 +327,7 @@ public final class Shapes {
         }
     }
 
-    static final class IdentityBackward extends Function {
+    static final class IdentityBackward extends AutogradFunction {
         @Override
         public String name() {
             return "Identity";

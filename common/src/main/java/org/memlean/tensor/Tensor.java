@@ -9,12 +9,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * An n-dimensional array with autograd: one ND4J {@code INDArray} (a whole {@link Storage} or a view
- * of one), its gradient, whether it requires one, the {@link Function} that made it, and a version
+ * of one), its gradient, whether it requires one, the {@link AutogradFunction} that made it, and a version
  * counter (on the storage, so views share it) that every in-place write bumps.
  *
  * <p>Memory: a tensor is a <em>handle</em> on a storage. {@link #release()} drops the handle — the
  * Java counterpart of Python's {@code del}; the buffer is freed when the last handle and the last
- * Function that saved it let go, or when its {@link org.memlean.memory.Scope} closes. Shape letters
+ * AutogradFunction that saved it let go, or when its {@link org.memlean.memory.Scope} closes. Shape letters
  * in comments: B batch, T time, C channels, V vocabulary, L layers, H heads, D head size.
  */
 public final class Tensor {
@@ -25,7 +25,7 @@ public final class Tensor {
     private int releasedVersion;
     private boolean requiresGrad;
     private Tensor grad;
-    private Function creator;
+    private AutogradFunction creator;
     private String name;
     private boolean released;
     private boolean graphReleased;
@@ -225,20 +225,20 @@ public final class Tensor {
         return this;
     }
 
-    /** A leaf is a tensor no recorded Function made: its gradient accumulates in {@link #grad()}. */
+    /** A leaf is a tensor no recorded AutogradFunction made: its gradient accumulates in {@link #grad()}. */
     public boolean isLeaf() {
         return creator == null;
     }
 
-    /** The Function that made this tensor, or null for a leaf. */
-    public Function creator() {
+    /** The AutogradFunction that made this tensor, or null for a leaf. */
+    public AutogradFunction creator() {
         return creator;
     }
 
     /** Functions that took this node as an input (so an in-place op can point them at the value before it). */
-    private java.util.List<Function> consumers;
+    private java.util.List<AutogradFunction> consumers;
 
-    void consumedBy(Function f) {
+    void consumedBy(AutogradFunction f) {
         if (consumers == null) consumers = new java.util.ArrayList<>(2);
         consumers.add(f);
     }
@@ -255,7 +255,7 @@ public final class Tensor {
         before.requiresGrad = requiresGrad;
         before.creator = creator;
         if (consumers != null) {
-            for (Function f : consumers) f.replaceInput(this, before);
+            for (AutogradFunction f : consumers) f.replaceInput(this, before);
             before.consumers = consumers;
             consumers = null;
         }
@@ -263,7 +263,7 @@ public final class Tensor {
         return before;
     }
 
-    void setCreator(Function function) {
+    void setCreator(AutogradFunction function) {
         this.creator = function;
         this.requiresGrad = true;
     }
@@ -332,7 +332,7 @@ public final class Tensor {
             grad.storage().free();
             grad = null;
         } else {
-            Raw.fill(grad.array(), 0);
+            Kernels.fill(grad.array(), 0);
         }
     }
 
@@ -371,6 +371,27 @@ public final class Tensor {
         return released;
     }
 
+    /**
+     * {@code f(this)}, then this handle is released — unless {@code f} returned this very tensor.
+     * The idiom for a short-lived intermediate: a chain reads like the network and frees each
+     * intermediate exactly where a hand-written {@code release()} would,
+     * <pre>{@code
+     * norm(x).then(attention).then(x::add)      // x + attention(norm(x)); the two intermediates go
+     * }</pre>
+     * A handle is not a buffer: what an op saved for backward stays alive (it holds the buffer itself).
+     */
+    public <R> R then(java.util.function.Function<? super Tensor, R> f) {
+        R result;
+        try {
+            result = f.apply(this);
+        } catch (RuntimeException | Error e) {
+            release();
+            throw e;
+        }
+        if (result != this) release();
+        return result;
+    }
+
     /** Runs backward from this (scalar) tensor: leaf gradients accumulate, the graph is freed. */
     public void backward() {
         Autograd.backward(this, null);
@@ -396,7 +417,7 @@ public final class Tensor {
         return "Tensor(" + describe() + (creator == null ? "" : ", creator=" + creator.name()) + ")";
     }
 
-    // ---- ops, as methods (each one is a static op with its own Function) ----
+    // ---- ops, as methods (each one is a static op with its own AutogradFunction) ----
 
     public Tensor add(Tensor other) { return Arithmetic.add(this, other); }
     public Tensor sub(Tensor other) { return Arithmetic.sub(this, other); }

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.memlean.nn.BatchNorm2d;
 import org.memlean.nn.Conv2d;
 import org.memlean.nn.Linear;
-import org.memlean.nn.Module;
+import org.memlean.nn.Layer;
 import org.memlean.nn.Silu;
 import org.memlean.optim.AdamW;
 import org.memlean.tensor.Convolution;
@@ -19,7 +19,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 /** A convolutional model's step reconciles to the byte, im2col columns and batch-norm buffers included. */
 class ConvolutionMeterTest {
     /** conv 3×3 → batch norm → SiLU → depthwise 3×3 (stride 2) → 2×2 average pool → linear head. */
-    static final class SmallConvNet extends Module {
+    static final class SmallConvNet extends Layer {
         SmallConvNet() {
             child("conv", new Conv2d(3, 8, 3, 1, 1, 1, false, DataType.FLOAT));
             child("norm", new BatchNorm2d(8, DataType.FLOAT));

@@ -14,10 +14,10 @@ import org.memlean.tensor.Tensor;
 /** Every composite calls its parts by name at forward time: replacing any part changes what runs. */
 class CompositePartsTest {
     /** Wraps a part, notes that it ran, and shifts its output by 0.5 so the model's output changes. */
-    static final class Marker extends Module {
+    static final class Marker extends Layer {
         boolean ran;
 
-        Marker(Module inner) {
+        Marker(Layer inner) {
             child("inner", inner);
         }
 
@@ -38,9 +38,9 @@ class CompositePartsTest {
         }
     }
 
-    private static void replaceEachPart(Gpt model, Module owner, List<String> parts, float[] reference) {
+    private static void replaceEachPart(Gpt model, Layer owner, List<String> parts, float[] reference) {
         for (String name : parts) {
-            Module original = owner.children().get(name);
+            Layer original = owner.children().get(name);
             Marker marker = new Marker(original);
             assertThat(owner.replaceChild(name, marker)).as("replaceChild returns what it replaced").isSameAs(original);
             float[] changed = logits(model);
@@ -59,7 +59,7 @@ class CompositePartsTest {
             float[] reference = logits(model);
             replaceEachPart(model, model, List.of("tokens", "positions", "dropout", "blocks.0", "blocks.1", "norm", "head"),
                     reference);
-            Module block = model.blocks().get(0);
+            Layer block = model.blocks().get(0);
             replaceEachPart(model, block, List.of("norm1", "attn", "norm2", "mlp"), reference);
             replaceEachPart(model, block.children().get("attn"),
                     List.of("qkv", "proj", "attentionDropout", "residualDropout"), reference);
@@ -70,7 +70,7 @@ class CompositePartsTest {
     @Test
     void replacingAChildThatDoesNotExistNamesTheChildrenThatDo() {
         try (Gpt model = new Gpt(GptConfig.defaults())) {
-            Module attn = model.blocks().get(0).children().get("attn");
+            Layer attn = model.blocks().get(0).children().get("attn");
             assertThatThrownBy(() -> attn.replaceChild("q", new Gelu())).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("no child named 'q'").hasMessageContaining("[qkv, proj, attentionDropout, residualDropout]");
             assertThatThrownBy(() -> model.replaceBlock(2, new Gelu())).hasMessageContaining("out of range 0..1");

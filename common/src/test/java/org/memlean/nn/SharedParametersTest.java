@@ -15,7 +15,7 @@ import org.memlean.memory.MemoryMeter;
 import org.memlean.memory.Scope;
 import org.memlean.optim.AdamW;
 import org.memlean.optim.Sgd;
-import org.memlean.tensor.Raw;
+import org.memlean.tensor.Kernels;
 import org.memlean.tensor.Rng;
 import org.memlean.tensor.Tensor;
 
@@ -26,7 +26,7 @@ class SharedParametersTest {
     /** A GPT whose three positions all run block 0 (the blocks it replaced are closed). */
     private static Gpt shared() {
         Gpt model = new Gpt(CONFIG);
-        Module block = model.blocks().get(0);
+        Layer block = model.blocks().get(0);
         for (int i = 1; i < CONFIG.layers(); i++) model.replaceBlock(i, block).close();
         return model;
     }
@@ -56,7 +56,7 @@ class SharedParametersTest {
             Map<String, Tensor> from = model.namedParameters();
             separate.namedParameters().forEach((name, p) -> {
                 String source = name.replaceFirst("^blocks\\.[12]\\.", "blocks.0.");
-                Raw.assign(p.array(), from.get(source).array());
+                Kernels.assign(p.array(), from.get(source).array());
             });
             for (Gpt m : new Gpt[] {model, separate}) {
                 try (Scope s = Scope.open()) {

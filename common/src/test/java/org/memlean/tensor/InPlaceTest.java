@@ -49,9 +49,9 @@ class InPlaceTest {
         assertThat(gradient(w, x -> InPlace.scale(x, 0.25))).containsExactly(gradient(w, x -> x.mul(0.25)));
         assertThat(gradient(w, x -> InPlace.add(x, other))).containsExactly(gradient(w, x -> x.add(other)));
         assertThat(gradient(w, x -> InPlace.softmax(InPlace.causalMask(x))))
-                .containsExactly(gradient(w, x -> Layers.causalMask(x).softmax()));
+                .containsExactly(gradient(w, x -> Masks.causalMask(x).softmax()));
         Rng.seed(5);
-        float[] outOfPlace = gradient(w, x -> Layers.dropout(x, 0.5, true));
+        float[] outOfPlace = gradient(w, x -> Masks.dropout(x, 0.5, true));
         Rng.seed(5);
         assertThat(gradient(w, x -> InPlace.dropout(x, 0.5, true))).containsExactly(outOfPlace);
         w.storage().free();

@@ -30,7 +30,7 @@ class OpGradientTest {
         check("mul", List.of(leaf(5, 1, 2, 3, 4), leaf(6, 1, 3, 1)), t -> t.get(0).mul(t.get(1)));
         GradCheck.free(inputs);
         Tensor b = leaf(8, 1, 1, 4);
-        Raw.addScalar(b.array(), 3, b.array()); // keep the divisor away from zero
+        Kernels.addScalar(b.array(), 3, b.array()); // keep the divisor away from zero
         check("div", List.of(leaf(7, 1, 3, 4), b), t -> t.get(0).div(t.get(1)));
     }
 
@@ -117,7 +117,7 @@ class OpGradientTest {
         GradCheck.free(inputs);
         Tensor positive = leaf(41, 1, 3, 4);
         org.nd4j.linalg.factory.Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.same.Abs(positive.array(), positive.array()));
-        Raw.addScalar(positive.array(), 0.5, positive.array());
+        Kernels.addScalar(positive.array(), 0.5, positive.array());
         check("log", List.of(positive), t -> t.get(0).log());
         GradCheck.free(inputs);
         check("tanh", List.of(leaf(42, 1, 3, 4)), t -> t.get(0).tanh());
@@ -156,7 +156,7 @@ class OpGradientTest {
     void embeddingDropoutCausalMaskCast() {
         Tensor ids = Tensor.ofInts(new int[] {0, 3, 3, 1, 4, 0}, 2, 3);
         try {
-            check("embedding (repeated ids accumulate)", List.of(leaf(70, 1, 5, 4)), t -> Layers.embedding(t.get(0), ids));
+            check("embedding (repeated ids accumulate)", List.of(leaf(70, 1, 5, 4)), t -> LinearAlgebra.embedding(t.get(0), ids));
         } finally {
             ids.storage().free();
         }
@@ -164,10 +164,10 @@ class OpGradientTest {
         // the same seed before every evaluation: the same mask in forward and in every difference
         check("dropout", List.of(leaf(71, 1, 4, 6)), t -> {
             Rng.seed(7);
-            return Layers.dropout(t.get(0), 0.3, true);
+            return Masks.dropout(t.get(0), 0.3, true);
         });
         GradCheck.free(inputs);
-        check("causalMask + softmax", List.of(leaf(72, 1, 2, 4, 4)), t -> Layers.causalMask(t.get(0)).softmax());
+        check("causalMask + softmax", List.of(leaf(72, 1, 2, 4, 4)), t -> Masks.causalMask(t.get(0)).softmax());
     }
 
     @Test
@@ -199,7 +199,7 @@ class OpGradientTest {
         for (int i = 0; i < n; i++) for (int j = 0; j < 16; j++) expected[ids[i]][j] += g[i * 16 + j];
         for (int run = 0; run < 20; run++) {
             try (org.memlean.memory.Scope s = org.memlean.memory.Scope.open()) {
-                Layers.embedding(weight, idTensor).mul(upstream).sum().backward();
+                LinearAlgebra.embedding(weight, idTensor).mul(upstream).sum().backward();
             }
             double[] actual = weight.grad().toDoubleArray();
             for (int v = 0; v < vocab; v++) {
@@ -244,7 +244,7 @@ class OpGradientTest {
     void batchNormInTrainingAndInEvaluation() {
         Tensor runningMean = leaf(42, 0.1, 3).requiresGrad(false);
         Tensor runningVar = leaf(43, 0.1, 3).requiresGrad(false);
-        Raw.addScalar(runningVar.array(), 1, runningVar.array());     // a variance: positive
+        Kernels.addScalar(runningVar.array(), 1, runningVar.array());     // a variance: positive
         try {
             check("batchNorm2d training", List.of(leaf(44, 1, 3, 3, 2, 2), leaf(45, 1, 3), leaf(46, 1, 3)),
                     t -> Normalization.batchNorm2d(t.get(0), t.get(1), t.get(2), runningMean, runningVar, 0.1, 1e-5, true));

@@ -2,10 +2,11 @@ package org.memlean.ch01;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 import org.memlean.data.Batch;
-import org.memlean.memory.MemoryMeter;
-import org.memlean.memory.Scope;
+import org.memlean.lab.Training;
+import org.memlean.lab.Training.Update;
 import org.memlean.nn.Gpt;
 import org.memlean.optim.Optimizer;
 import org.memlean.tensor.Tensor;
@@ -37,34 +38,6 @@ public final class GradientAccumulation {
     private GradientAccumulation() {}
 
     /**
-     * Forward and backward over each micro-batch of a window, with each loss weighted by its share
-     * of the window's tokens, so the accumulated gradient is the whole window's mean-loss gradient.
-     * Each micro-batch runs in its own scope: its activations are gone before the next one starts.
-     *
-     * @return the window's mean loss (what one big batch would have reported)
-     */
-    public static double accumulate(Gpt model, List<Batch> window) {
-        if (window.isEmpty()) throw new IllegalArgumentException("a window needs at least one micro-batch");
-        long windowTokens = 0;
-        for (Batch b : window) windowTokens += b.targets().length();
-        double loss = 0;
-        for (Batch b : window) loss += backward(model, b, (double) b.targets().length() / windowTokens);
-        return loss;
-    }
-
-    /** One micro-batch: forward, loss × weight, backward; everything but p.grad freed on return. */
-    private static double backward(Gpt model, Batch b, double weight) {
-        try (Scope micro = Scope.open()) {
-            MemoryMeter.current().mark("forward");                   // one micro-batch's forward
-            Tensor microLoss = model.loss(b.inputs(), b.targets());   // mean over this micro-batch's tokens
-            Tensor scaled = microLoss.mul(weight);                     // 1/n for equal micro-batches
-            double value = microLoss.item() * weight;
-            scaled.backward();                                        // p.grad += weight · ∇loss
-            return value;
-        }
-    }
-
-    /**
      * One optimizer step over n equal micro-batches drawn lazily from {@code data} — each one made,
      * used and freed inside its own scope, as a data loader would yield it. Weight 1/n each.
      *
@@ -72,30 +45,17 @@ public final class GradientAccumulation {
      */
     public static double step(Gpt model, Optimizer optimizer, Supplier<Batch> data, int microBatches) {
         if (microBatches < 1) throw new IllegalArgumentException("accumulation needs n ≥ 1, got " + microBatches);
-        double loss = 0;
-        long tokens = -1;
-        try {
-            for (int i = 0; i < microBatches; i++) {
-                try (Scope micro = Scope.open()) {
-                    Batch b = data.get();
-                    if (tokens >= 0 && b.targets().length() != tokens) {
-                        throw new IllegalArgumentException("micro-batch " + i + " has " + b.targets().length()
-                                + " target tokens, the first had " + tokens + ": 1/n weights need equal micro-batches; "
-                                + "use accumulate(model, window), which weights by tokens");
-                    }
-                    tokens = b.targets().length();
-                    loss += backward(model, b, 1.0 / microBatches);
-                }
+        long[] firstTokens = {-1};
+        return Training.step(model, Update.of(optimizer), microBatches, i -> {
+            Batch b = data.get();                                   // made in the micro-batch's scope: freed with it
+            long tokens = b.targets().length();
+            if (firstTokens[0] >= 0 && tokens != firstTokens[0]) {
+                throw new IllegalArgumentException("micro-batch " + i + " has " + tokens + " target tokens, the first had "
+                        + firstTokens[0] + ": 1/n weights need equal micro-batches; use epoch(…), which weights by tokens");
             }
-            MemoryMeter.current().mark("optimizer");
-            optimizer.step();
-        } catch (RuntimeException e) {
-            // an aborted step leaves no half-accumulated gradients behind (the optimizer's step is all or nothing)
-            optimizer.zeroGrad(true);
-            throw e;
-        }
-        optimizer.zeroGrad(true);
-        return loss;
+            firstTokens[0] = tokens;
+            return model.loss(b.inputs(), b.targets()).then(loss -> loss.mul(1.0 / microBatches));
+        });
     }
 
     /**
@@ -109,11 +69,43 @@ public final class GradientAccumulation {
         List<Double> losses = new ArrayList<>();
         for (int start = 0; start < batches.size(); start += n) {
             List<Batch> window = batches.subList(start, Math.min(start + n, batches.size()));
-            losses.add(accumulate(model, window));
-            MemoryMeter.current().mark("optimizer");
-            optimizer.step();
-            optimizer.zeroGrad(true);
+            losses.add(Training.step(model, Update.of(optimizer), window.size(), weightedLoss(model, window)));
         }
         return losses;
     }
+
+    /**
+     * Only the gradients of a window, accumulated in p.grad and kept there (no update): for comparing
+     * them with one big batch's.
+     *
+     * @return the window's mean loss (what one big batch would have reported)
+     */
+    public static double accumulate(Gpt model, List<Batch> window) {
+        return Training.step(model, GRADIENTS_ONLY, window.size(), weightedLoss(model, window));
+    }
+
+    /**
+     * Micro-batch i's loss weighted by its share of the window's tokens, so the accumulated gradient
+     * is the whole window's mean-loss gradient.
+     */
+    private static IntFunction<Tensor> weightedLoss(Gpt model, List<Batch> window) {
+        if (window.isEmpty()) throw new IllegalArgumentException("a window needs at least one micro-batch");
+        long windowTokens = 0;
+        for (Batch b : window) windowTokens += b.targets().length();
+        long total = windowTokens;
+        return i -> {
+            Batch b = window.get(i);
+            double weight = (double) b.targets().length() / total;     // 1/n for equal micro-batches
+            return model.loss(b.inputs(), b.targets()).then(loss -> loss.mul(weight));
+        };
+    }
+
+    /** Backward only: the gradients stay where backward put them. */
+    private static final Update GRADIENTS_ONLY = new Update() {
+        @Override
+        public void apply() {}
+
+        @Override
+        public void clearGradients() {}
+    };
 }

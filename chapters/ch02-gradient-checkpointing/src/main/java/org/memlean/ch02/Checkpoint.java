@@ -6,8 +6,8 @@ import org.memlean.memory.Category;
 import org.memlean.memory.MemoryMeter;
 import org.memlean.memory.Scope;
 import org.memlean.nn.Gpt;
-import org.memlean.nn.Module;
-import org.memlean.tensor.Function;
+import org.memlean.nn.Layer;
+import org.memlean.tensor.AutogradFunction;
 import org.memlean.tensor.GradMode;
 import org.memlean.tensor.Rng;
 import org.memlean.tensor.Tensor;
@@ -19,7 +19,7 @@ import org.memlean.tensor.Tensor;
  * only while its own backward runs.
  *
  * <pre>{@code
- * Module cheap = Checkpoint.wrap(block);                 // one module
+ * Layer cheap = Checkpoint.wrap(block);                 // one module
  * Checkpoint.wrapParts(block);                           // the article's form: attention and MLP apart
  * Checkpoint.segments(gpt, Checkpoint.sqrt(L));          // Chen et al. 2016: √L segments of √L blocks
  * }</pre>
@@ -27,7 +27,7 @@ import org.memlean.tensor.Tensor;
  * <p>Like fairscale's {@code checkpoint_wrapper}, the wrapper holds the module as a child named
  * "module", so the parameters of a wrapped part are named "attn.module.qkv.weight".
  */
-public final class Checkpoint extends Module {
+public final class Checkpoint extends Layer {
     /**
      * Where the wrapper reads and puts back the random state: the framework's generator. (Package
      * private so a test can pass one that forgets to put it back, and show that the equivalence
@@ -53,25 +53,25 @@ public final class Checkpoint extends Module {
 
     private final RandomState random;
 
-    private Checkpoint(Module module, RandomState random) {
+    private Checkpoint(Layer module, RandomState random) {
         child("module", module);
         this.random = random;
     }
 
     /** The module, run without saving in forward and recomputed in backward. */
-    public static Checkpoint wrap(Module module) {
+    public static Checkpoint wrap(Layer module) {
         return wrap(module, RandomState.FRAMEWORK);
     }
 
-    static Checkpoint wrap(Module module, RandomState random) {
+    static Checkpoint wrap(Layer module, RandomState random) {
         if (module instanceof Checkpoint c) return c;
         return new Checkpoint(module, random);
     }
 
     /** The article's Block form: its attention and its MLP checkpointed separately. */
-    public static void wrapParts(Module block) {
+    public static void wrapParts(Layer block) {
         for (String part : List.of("attn", "mlp")) {
-            Module m = block.children().get(part);
+            Layer m = block.children().get(part);
             if (m == null) {
                 throw new IllegalArgumentException("wrapParts needs a module with 'attn' and 'mlp' children, got "
                         + block.getClass().getSimpleName() + " with " + block.children().keySet());
@@ -95,11 +95,11 @@ public final class Checkpoint extends Module {
     }
 
     static void segments(Gpt model, int length, RandomState random) {
-        List<Module> blocks = model.blocks();
+        List<Layer> blocks = model.blocks();
         if (length < 1 || length > blocks.size()) {
             throw new IllegalArgumentException("segment length must be in 1.." + blocks.size() + ", got " + length);
         }
-        List<Module> stages = new ArrayList<>();
+        List<Layer> stages = new ArrayList<>();
         for (int start = 0; start < blocks.size(); start += length) {
             stages.add(wrap(new Sequence(blocks.subList(start, Math.min(start + length, blocks.size()))), random));
         }
@@ -108,7 +108,7 @@ public final class Checkpoint extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        Module module = part("module");
+        Layer module = part("module");
         boolean trainable = !module.parameters().isEmpty();
         if (!GradMode.isEnabled() || !(x.requiresGrad() || trainable)) return module.forward(x);
         long randomState = random.read();                // dropout must draw the same masks again
@@ -120,20 +120,20 @@ public final class Checkpoint extends Module {
         return out;
     }
 
-    /** The Function that stands for the whole wrapped module in the graph. */
-    static final class Recompute extends Function {
-        private final Module module;
+    /** The AutogradFunction that stands for the whole wrapped module in the graph. */
+    static final class Recompute extends AutogradFunction {
+        private final Layer module;
         private final RandomState random;
         private final long randomState;
 
-        Recompute(Module module, RandomState random, long randomState) {
+        Recompute(Layer module, RandomState random, long randomState) {
             this.module = module;
             this.random = random;
             this.randomState = randomState;
         }
 
         /** Makes {@code out} the result of the whole module, saving its input x only. */
-        static void record(Module module, RandomState random, long randomState, Tensor out, Tensor x) {
+        static void record(Layer module, RandomState random, long randomState, Tensor out, Tensor x) {
             Recompute function = new Recompute(module, random, randomState);
             function.attach(out, x);
             function.save(x);
@@ -169,10 +169,10 @@ public final class Checkpoint extends Module {
     }
 
     /** Blocks applied one after another (a checkpoint segment); registers them, so it has their parameters. */
-    static final class Sequence extends Module {
+    static final class Sequence extends Layer {
         private final int size;
 
-        Sequence(List<Module> parts) {
+        Sequence(List<Layer> parts) {
             this.size = parts.size();
             for (int i = 0; i < parts.size(); i++) child(Integer.toString(i), parts.get(i));
         }

@@ -8,7 +8,7 @@ import org.memlean.memory.Category;
 import org.memlean.memory.Scope;
 import org.memlean.nn.Gpt;
 import org.memlean.nn.GptConfig;
-import org.memlean.tensor.Raw;
+import org.memlean.tensor.Kernels;
 import org.memlean.tensor.Rng;
 import org.memlean.tensor.Tensor;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -99,13 +99,13 @@ public final class FailureModes {
         try (Gpt model = new Gpt(GptConfig.defaults().withDataType(DataType.HALF))) {
             Tensor watched = model.namedParameters().get("blocks.0.attn.qkv.weight");
             float[] initial = watched.toFloatArray();
-            MixedPrecision.MasterWeights masters = new MixedPrecision.MasterWeights(model.parameters(), 1e-3);
+            MixedPrecision.MasterWeights masters = new MixedPrecision.MasterWeights(model.parameters(), 1e-3, scaler);
             ReversalTask task = new ReversalTask(4, 3);
             boolean stepped = false;
             for (int i = 0; i < steps; i++) {
                 scales.add(scaler.scale());
                 long before = scaler.skippedSteps();
-                MixedPrecision.masterWeightsStep(model, masters, scaler, () -> task.next(8));
+                MixedPrecision.masterWeightsStep(model, masters, () -> task.next(8));
                 boolean skip = scaler.skippedSteps() > before;
                 skipped.add(skip);
                 if (skip && !stepped) unchanged &= java.util.Arrays.equals(initial, watched.toFloatArray());
@@ -131,9 +131,9 @@ public final class FailureModes {
             Tensor fromMaster = Tensor.of(new float[] {1f}, DataType.HALF, Category.TEMPORARY, 1);
             double exact = 1;
             for (int i = 0; i < steps; i++) {
-                Raw.addScalar(w16.array(), -update, w16.array());        // computed, then stored as float16
-                Raw.addScalar(master.array(), -update, master.array());  // float32 accumulates it
-                Raw.assign(fromMaster.array(), master.array());          // the copy back to float16
+                Kernels.addScalar(w16.array(), -update, w16.array());        // computed, then stored as float16
+                Kernels.addScalar(master.array(), -update, master.array());  // float32 accumulates it
+                Kernels.assign(fromMaster.array(), master.array());          // the copy back to float16
                 exact -= update;
             }
             return new LostUpdate(update, steps, exact, w16.item(), fromMaster.item());

@@ -2,18 +2,20 @@ package org.memlean.ch03;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.Supplier;
 import org.memlean.data.Batch;
 import org.memlean.memory.Category;
-import org.memlean.memory.MemoryMeter;
-import org.memlean.memory.Scope;
+import org.memlean.lab.Training;
+import org.memlean.lab.Training.Update;
+import org.memlean.lab.Warnings;
 import org.memlean.nn.Gpt;
 import org.memlean.optim.AdamW;
 import org.memlean.optim.Optimizer;
 import org.memlean.tensor.Autocast;
 import org.memlean.tensor.GradMode;
 import org.memlean.tensor.OpScope;
-import org.memlean.tensor.Raw;
+import org.memlean.tensor.Kernels;
 import org.memlean.tensor.Tensor;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -89,7 +91,7 @@ public final class MixedPrecision {
                 cleanSteps = 0;
                 skippedSteps++;
                 if (++skippedInARow == SKIPS_TO_WARN) {
-                    org.memlean.lab.Warnings.once(this, "skipping", String.format(java.util.Locale.ROOT,
+                    Warnings.once(this, "skipping", String.format(Locale.ROOT,
                             "the loss scaler skipped %d steps in a row (its scale is now %.3g): the gradients overflow at "
                             + "every scale it tried, so the model is not training. Look for NaN or inf in the loss or the "
                             + "parameters, or lower the learning rate", SKIPS_TO_WARN, scale));
@@ -110,10 +112,10 @@ public final class MixedPrecision {
             INDArray asFloat = values;
             if (values.dataType() != DataType.FLOAT) {
                 asFloat = op.temp(DataType.FLOAT, values.shape());
-                Raw.assign(asFloat, values);
+                Kernels.assign(asFloat, values);
             }
             INDArray total = op.temp(DataType.FLOAT);
-            Raw.sum(asFloat, false, new int[0], total);
+            Kernels.sum(asFloat, false, new int[0], total);
             return !Double.isFinite(total.getDouble(0));
         }
     }
@@ -126,29 +128,37 @@ public final class MixedPrecision {
      */
     public static double autocastStep(Gpt model, Optimizer optimizer, LossScaler scaler, Supplier<Batch> data,
                                       DataType low) {
-        MemoryMeter meter = MemoryMeter.current();
-        double value;
-        try (Scope step = Scope.open()) {
+        return Training.step(model, new ScaledUpdate(model.parameters(), optimizer, scaler), () -> {
             Batch batch = data.get();                      // made inside the step's scope: freed with it
-            meter.mark("forward");
-            Tensor loss;
             try (GradMode.Guard cast = Autocast.enable(low)) {
-                loss = model.loss(batch.inputs(), batch.targets());
+                return model.loss(batch.inputs(), batch.targets());
             }
-            value = loss.item();
+        });
+    }
+
+    /** The step's update under loss scaling: backward from loss × scale, unscale, step unless a gradient overflowed. */
+    private record ScaledUpdate(List<Tensor> parameters, Optimizer optimizer, LossScaler scaler) implements Update {
+        @Override
+        public void backward(Tensor loss) {
             scaler.scale(loss).backward();
-            meter.mark("optimizer");
+        }
+
+        @Override
+        public void apply() {
             boolean overflow = false;
-            for (Tensor p : model.parameters()) {
+            for (Tensor p : parameters) {
                 if (p.grad() == null) continue;
-                Raw.scale(p.grad().array(), 1 / scaler.scale(), p.grad().array());
+                Kernels.scale(p.grad().array(), 1 / scaler.scale(), p.grad().array());
                 overflow |= hasNonFinite(p.grad().array());
             }
             if (!overflow) optimizer.step();
-            optimizer.zeroGrad(true);
             scaler.update(overflow);
         }
-        return value;
+
+        @Override
+        public void clearGradients() {
+            optimizer.zeroGrad(true);
+        }
     }
 
     /**
@@ -156,27 +166,45 @@ public final class MixedPrecision {
      * 2 bytes of weight, 2 of gradient, 4 of master and 8 of moments — the weights cost 6 bytes where
      * float32 training costs 4 (1.5×).
      */
-    public static final class MasterWeights implements AutoCloseable {
+    public static final class MasterWeights implements Update, AutoCloseable {
         private final List<Tensor> weights;    // the model's float16 parameters
         private final List<Tensor> masters;    // float32 copies, OPTIMIZER_STATE
         private final AdamW adam;
+        private final LossScaler scaler;
 
-        public MasterWeights(List<Tensor> weights, double lr) {
+        public MasterWeights(List<Tensor> weights, double lr, LossScaler scaler) {
             this.weights = List.copyOf(weights);
             this.masters = new ArrayList<>();
             for (Tensor w : weights) {
                 Tensor m = Tensor.zeros(DataType.FLOAT, Category.OPTIMIZER_STATE, w.shape()).requiresGrad(true);
-                Raw.assign(m.array(), w.array());
+                Kernels.assign(m.array(), w.array());
                 masters.add(m);
             }
             this.adam = new AdamW(masters, lr, 0.9, 0.999, 1e-8, 0.0);
+            this.scaler = scaler;
+        }
+
+        /** Step 2 of the article: backward from the scaled loss, into the float16 gradients. */
+        @Override
+        public void backward(Tensor loss) {
+            scaler.scale(loss).backward();
+        }
+
+        @Override
+        public void apply() {
+            step();
+        }
+
+        @Override
+        public void clearGradients() {
+            for (Tensor w : weights) w.zeroGrad(true);
         }
 
         /**
          * Steps 3–5 of the article: unscale the float16 gradients into float32, update the float32
          * masters, copy them back to float16. Returns false (and changes nothing) on overflow.
          */
-        public boolean step(LossScaler scaler) {
+        public boolean step() {
             boolean overflow = false;
             List<Tensor> unscaled = new ArrayList<>();
             for (int i = 0; i < weights.size(); i++) {
@@ -186,8 +214,8 @@ public final class MixedPrecision {
                     continue;
                 }
                 Tensor g = Tensor.zeros(DataType.FLOAT, Category.TEMPORARY, w.shape());
-                Raw.assign(g.array(), w.grad().array());                 // float16 → float32 first,
-                Raw.scale(g.array(), 1 / scaler.scale(), g.array());     // then unscale: no new underflow
+                Kernels.assign(g.array(), w.grad().array());                 // float16 → float32 first,
+                Kernels.scale(g.array(), 1 / scaler.scale(), g.array());     // then unscale: no new underflow
                 overflow |= hasNonFinite(g.array());
                 unscaled.add(g);
             }
@@ -196,7 +224,7 @@ public final class MixedPrecision {
                 adam.step();
                 for (int i = 0; i < masters.size(); i++) {
                     masters.get(i).setGrad(null);
-                    Raw.assign(weights.get(i).array(), masters.get(i).array());   // round to float16
+                    Kernels.assign(weights.get(i).array(), masters.get(i).array());   // round to float16
                     weights.get(i).storage().bumpVersion();
                 }
             } else {
@@ -220,18 +248,10 @@ public final class MixedPrecision {
     }
 
     /** Form (b), one step: float16 forward and backward of the scaled loss, then the master update. */
-    public static double masterWeightsStep(Gpt halfModel, MasterWeights masters, LossScaler scaler,
-                                           Supplier<Batch> data) {
-        MemoryMeter meter = MemoryMeter.current();
-        try (Scope step = Scope.open()) {
+    public static double masterWeightsStep(Gpt halfModel, MasterWeights masters, Supplier<Batch> data) {
+        return Training.step(halfModel, masters, () -> {
             Batch batch = data.get();
-            meter.mark("forward");
-            Tensor loss = halfModel.loss(batch.inputs(), batch.targets());
-            double value = loss.item();
-            scaler.scale(loss).backward();
-            meter.mark("optimizer");
-            masters.step(scaler);
-            return value;
-        }
+            return halfModel.loss(batch.inputs(), batch.targets());
+        });
     }
 }

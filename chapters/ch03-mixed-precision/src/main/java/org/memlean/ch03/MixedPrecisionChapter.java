@@ -80,8 +80,8 @@ public final class MixedPrecisionChapter implements Chapter {
         GptConfig config = GptConfig.defaults().withDataType(mode == Mode.MASTER_WEIGHTS ? DataType.HALF : DataType.FLOAT);
         Gpt model = new Gpt(config);
         if (mode == Mode.MASTER_WEIGHTS) {
-            MixedPrecision.MasterWeights masters = new MixedPrecision.MasterWeights(model.parameters(), 3e-3);
-            return Experiment.Session.of(i -> MixedPrecision.masterWeightsStep(model, masters, scaler,
+            MixedPrecision.MasterWeights masters = new MixedPrecision.MasterWeights(model.parameters(), 3e-3, scaler);
+            return Experiment.Session.of(i -> MixedPrecision.masterWeightsStep(model, masters,
                     () -> task.next(s.batch())), masters, model);
         }
         AdamW adam = new AdamW(model.parameters(), 3e-3, 0.9, 0.999, 1e-8, 0.0);

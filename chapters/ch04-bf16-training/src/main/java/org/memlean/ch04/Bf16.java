@@ -4,7 +4,7 @@ import java.nio.FloatBuffer;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.memlean.optim.Optimizer;
-import org.memlean.tensor.Raw;
+import org.memlean.tensor.Kernels;
 import org.memlean.tensor.Rng;
 import org.memlean.tensor.Tensor;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -27,7 +27,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <pre>{@code
  * Gpt model = new Gpt(GptConfig.defaults().withDataType(DataType.BFLOAT16));
- * Bf16.AdamW adam = new Bf16.AdamW(model.parameters(), 1e-3, Bf16.Rounding.KAHAN);
+ * Bf16.RoundingAdamW adam = new Bf16.RoundingAdamW(model.parameters(), 1e-3, Bf16.Rounding.KAHAN);
  * }</pre>
  */
 public final class Bf16 {
@@ -64,7 +64,7 @@ public final class Bf16 {
      * elements whose float32 result differed from the stored value but whose stored value did not
      * change: updates the rounding lost entirely (a diagnostic: 8 kernels more per parameter).
      */
-    public static final class AdamW extends Optimizer {
+    public static final class RoundingAdamW extends Optimizer {
         private final double lr;
         private final double beta1;
         private final double beta2;
@@ -75,7 +75,7 @@ public final class Bf16 {
         private long lostUpdates;
         private long countedUpdates;
 
-        public AdamW(List<Tensor> parameters, double lr, double beta1, double beta2, double eps, double weightDecay,
+        public RoundingAdamW(List<Tensor> parameters, double lr, double beta1, double beta2, double eps, double weightDecay,
                      Rounding rounding) {
             super(parameters);
             org.memlean.optim.AdamW.requireValid("AdamW", lr, beta1, beta2, eps, weightDecay);
@@ -88,12 +88,12 @@ public final class Bf16 {
         }
 
         /** Betas (0.9, 0.999), eps 1e-8, no weight decay. */
-        public AdamW(List<Tensor> parameters, double lr, Rounding rounding) {
+        public RoundingAdamW(List<Tensor> parameters, double lr, Rounding rounding) {
             this(parameters, lr, 0.9, 0.999, 1e-8, 0.0, rounding);
         }
 
         /** Starts (or stops) counting lost updates; the counts restart. */
-        public AdamW countLostUpdates(boolean on) {
+        public RoundingAdamW countLostUpdates(boolean on) {
             countLostUpdates = on;
             lostUpdates = 0;
             countedUpdates = 0;
@@ -130,18 +130,18 @@ public final class Bf16 {
             double correction2 = 1 - Math.pow(beta2, steps);
             INDArray delta = w.slot(0);
             INDArray old = w.slot(1);
-            Raw.assign(old, p.array());                             // p before the step, in float32
+            Kernels.assign(old, p.array());                             // p before the step, in float32
             INDArray gc = w.in(2, g);
             INDArray m = w.in(3, mState);
             INDArray v = w.in(4, vState);
             INDArray next = w.slot(5);
             // the moments and delta = lr · m̂ / (√v̂ + ε) in float32, in the fused kernel plain AdamW uses
             // (m and v are rounded into their dtype when written back, below)
-            Raw.adamUpdate(gc, m, v, delta, lr, beta1, beta2, eps * Math.sqrt(correction2), (int) (steps - 1));
+            Kernels.adamUpdate(gc, m, v, delta, lr, beta1, beta2, eps * Math.sqrt(correction2), (int) (steps - 1));
             // delta += lr · wd · p   (AdamW's decoupled decay, folded in)
             if (weightDecay > 0) {
-                Raw.scale(old, lr * weightDecay, next);
-                Raw.add(delta, next, delta);
+                Kernels.scale(old, lr * weightDecay, next);
+                Kernels.add(delta, next, delta);
             }
             w.out(mState, m);
             w.out(vState, v);
@@ -149,12 +149,12 @@ public final class Bf16 {
             boolean counting = countLostUpdates && p.dtype() != w.computeType();
             switch (rounding) {
                 case NEAREST -> {
-                    Raw.sub(old, delta, next);                      // the float32 result
+                    Kernels.sub(old, delta, next);                      // the float32 result
                     if (counting) markAttempted(old, next, w);
                     w.out(p, next);                                 // rounded to nearest even
                 }
                 case STOCHASTIC -> {
-                    Raw.sub(old, delta, next);
+                    Kernels.sub(old, delta, next);
                     if (counting) markAttempted(old, next, w);      // before the rounding replaces next
                     if (p.dtype() != w.computeType()) {             // a float32 parameter needs no rounding
                         stochasticRound(w.hostFloats(5), new SplittableRandom(Rng.nextLong()));
@@ -165,18 +165,18 @@ public final class Bf16 {
                 case KAHAN -> {
                     // y = −delta − c;  p = round(old + y);  c = (p − old) − y
                     Tensor cState = state(p, "compensation");
-                    Raw.add(delta, w.in(6, cState), delta);
-                    Raw.scale(delta, -1, delta);                    // y
-                    Raw.add(old, delta, next);                      // the float32 result
+                    Kernels.add(delta, w.in(6, cState), delta);
+                    Kernels.scale(delta, -1, delta);                    // y
+                    Kernels.add(old, delta, next);                      // the float32 result
                     if (counting) markAttempted(old, next, w);
                     w.out(p, next);
                 }
             }
-            Raw.assign(stored, p.array());                          // what was stored, in float32
+            Kernels.assign(stored, p.array());                          // what was stored, in float32
             if (counting) countLost(old, stored, w);
             if (rounding == Rounding.KAHAN) {
-                Raw.sub(stored, old, next);                         // what the step really added
-                Raw.sub(next, delta, next);                         // minus what it meant to add: −(lost part)
+                Kernels.sub(stored, old, next);                         // what the step really added
+                Kernels.sub(next, delta, next);                         // minus what it meant to add: −(lost part)
                 w.out(state(p, "compensation"), next);
             }
         }
@@ -184,22 +184,22 @@ public final class Bf16 {
         /** Slot 7 := 1 where the float32 result differs from the old value (an update was computed). */
         private static void markAttempted(INDArray old, INDArray next, Workspace w) {
             INDArray attempted = w.slot(7);
-            Raw.sub(next, old, attempted);
-            Raw.abs(attempted, attempted);
-            Raw.sign(attempted, attempted);
+            Kernels.sub(next, old, attempted);
+            Kernels.abs(attempted, attempted);
+            Kernels.sign(attempted, attempted);
         }
 
         /** Counts elements marked attempted whose stored value equals the old one: the update was lost. */
         private void countLost(INDArray old, INDArray stored, Workspace w) {
             INDArray attempted = w.slot(7);
             INDArray applied = w.slot(2);                           // g's copy, not needed any more
-            Raw.sub(stored, old, applied);
-            Raw.abs(applied, applied);
-            Raw.sign(applied, applied);                             // 1 where the stored value moved
-            Raw.mul(attempted, applied, applied);
-            Raw.sub(attempted, applied, attempted);                 // 1 where computed and lost
+            Kernels.sub(stored, old, applied);
+            Kernels.abs(applied, applied);
+            Kernels.sign(applied, applied);                             // 1 where the stored value moved
+            Kernels.mul(attempted, applied, applied);
+            Kernels.sub(attempted, applied, attempted);                 // 1 where computed and lost
             INDArray total = w.slot(3, 1);
-            Raw.sum(attempted, false, new int[0], total.reshape('c', new long[0]));
+            Kernels.sum(attempted, false, new int[0], total.reshape('c', new long[0]));
             lostUpdates += Math.round(total.getDouble(0));
             countedUpdates += attempted.length();
         }

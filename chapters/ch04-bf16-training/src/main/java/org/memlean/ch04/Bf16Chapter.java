@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.memlean.data.Batch;
 import org.memlean.data.ReversalTask;
 import org.memlean.lab.Chapter;
 import org.memlean.lab.Experiment;
@@ -88,9 +89,9 @@ public final class Bf16Chapter implements Chapter {
     public static Optimizer optimizer(Mode mode, List<Tensor> parameters, double lr) {
         return switch (mode) {
             case FLOAT32, AUTOCAST_BF16 -> new org.memlean.optim.AdamW(parameters, lr, 0.9, 0.999, 1e-8, 0.0);
-            case PURE_BF16 -> new Bf16.AdamW(parameters, lr, Bf16.Rounding.NEAREST);
-            case PURE_BF16_KAHAN -> new Bf16.AdamW(parameters, lr, Bf16.Rounding.KAHAN);
-            case PURE_BF16_STOCHASTIC -> new Bf16.AdamW(parameters, lr, Bf16.Rounding.STOCHASTIC);
+            case PURE_BF16 -> new Bf16.RoundingAdamW(parameters, lr, Bf16.Rounding.NEAREST);
+            case PURE_BF16_KAHAN -> new Bf16.RoundingAdamW(parameters, lr, Bf16.Rounding.KAHAN);
+            case PURE_BF16_STOCHASTIC -> new Bf16.RoundingAdamW(parameters, lr, Bf16.Rounding.STOCHASTIC);
         };
     }
 
@@ -106,21 +107,12 @@ public final class Bf16Chapter implements Chapter {
 
     /** One step with forward and loss under autocast to bf16: no loss scaler, bf16 has float32's range. */
     public static double autocastStep(Gpt model, Optimizer optimizer, ReversalTask task, int batchSize) {
-        MemoryMeter meter = MemoryMeter.current();
-        try (Scope step = Scope.open()) {
-            var batch = task.next(batchSize);
-            meter.mark("forward");
-            Tensor loss;
+        return Training.step(model, optimizer, () -> {
+            Batch batch = task.next(batchSize);
             try (GradMode.Guard cast = Autocast.enable(DataType.BFLOAT16)) {
-                loss = model.loss(batch.inputs(), batch.targets());
+                return model.loss(batch.inputs(), batch.targets());
             }
-            double value = loss.item();
-            loss.backward();
-            meter.mark("optimizer");
-            optimizer.step();
-            optimizer.zeroGrad(true);
-            return value;
-        }
+        });
     }
 
     // ---- the chapter's other measurements ----
@@ -142,7 +134,7 @@ public final class Bf16Chapter implements Chapter {
             double[] lost = new double[steps];
             try (Gpt model = new Gpt(GptConfig.defaults().withDataType(storage(mode)));
                  Optimizer optimizer = optimizer(mode, model.parameters(), lr)) {
-                Bf16.AdamW counting = optimizer instanceof Bf16.AdamW b ? b : null;
+                Bf16.RoundingAdamW counting = optimizer instanceof Bf16.RoundingAdamW b ? b : null;
                 for (int i = 0; i < steps; i++) {
                     if (counting != null) counting.countLostUpdates(true);
                     losses[i] = Training.step(model, optimizer, task, s.batch());

@@ -82,7 +82,7 @@ class Bf16Test {
                 Rng.seed(3);
                 ReversalTask task = new ReversalTask(4, 1);
                 try (Gpt model = new Gpt(CONFIG); Optimizer opt = k == 0 ? new AdamW(model.parameters(), 1e-3, 0.9, 0.999, 1e-8, 0)
-                        : new Bf16.AdamW(model.parameters(), 1e-3, rounding)) {
+                        : new Bf16.RoundingAdamW(model.parameters(), 1e-3, rounding)) {
                     Training.step(model, opt, task, 8);
                     after[k] = model.namedParameters().get("blocks.0.mlp.fc.weight").toFloatArray();
                 }
@@ -134,7 +134,7 @@ class Bf16Test {
         Rng.seed(9);
         ReversalTask task = new ReversalTask(4, 2);
         try (Gpt model = new Gpt(CONFIG.withDataType(DataType.BFLOAT16));
-             Bf16.AdamW adam = new Bf16.AdamW(model.parameters(), 1e-4, Bf16.Rounding.NEAREST)) {
+             Bf16.RoundingAdamW adam = new Bf16.RoundingAdamW(model.parameters(), 1e-4, Bf16.Rounding.NEAREST)) {
             try (Scope s = Scope.open()) {
                 var b = task.next(8);
                 model.loss(b.inputs(), b.targets()).backward();

@@ -2,7 +2,7 @@ package org.memlean.ch05;
 
 import java.util.List;
 import org.memlean.optim.Optimizer;
-import org.memlean.tensor.Raw;
+import org.memlean.tensor.Kernels;
 import org.memlean.tensor.Tensor;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -77,8 +77,8 @@ public final class Adafactor extends Optimizer {
         INDArray u = w.slot(0);
         INDArray v = w.slot(1);
         INDArray scalar = w.slot(2, 1);
-        Raw.mul(gc, gc, u);
-        Raw.addScalar(u, EPS1, u);                                       // G = g² + ε1
+        Kernels.mul(gc, gc, u);
+        Kernels.addScalar(u, EPS1, u);                                       // G = g² + ε1
         if (p.rank() == 2) {
             long rows = p.size(0);
             long cols = p.size(1);
@@ -86,40 +86,40 @@ public final class Adafactor extends Optimizer {
             INDArray c = state(p, "exp_avg_sq_col").array();
             INDArray rowSums = w.slot(2, rows);
             INDArray colSums = w.slot(1, cols);
-            Raw.sum(u, false, new int[] {1}, rowSums);
-            Raw.sum(u, false, new int[] {0}, colSums);
+            Kernels.sum(u, false, new int[] {1}, rowSums);
+            Kernels.sum(u, false, new int[] {0}, colSums);
             decay(r, rowSums, beta2);
             decay(c, colSums, beta2);
-            Raw.sum(r, false, new int[0], scalar.reshape('c', new long[0]));
+            Kernels.sum(r, false, new int[0], scalar.reshape('c', new long[0]));
             double total = scalar.getDouble(0);
-            Raw.mul(r.reshape('c', rows, 1), c.reshape('c', 1, cols), v);   // R·Cᵀ
-            Raw.scale(v, 1 / total, v);                                      // V̂ = R·Cᵀ / ΣR
+            Kernels.mul(r.reshape('c', rows, 1), c.reshape('c', 1, cols), v);   // R·Cᵀ
+            Kernels.scale(v, 1 / total, v);                                      // V̂ = R·Cᵀ / ΣR
         } else {
             INDArray full = state(p, "exp_avg_sq").array();
             decay(full, u, beta2);
-            Raw.assign(v, full);
+            Kernels.assign(v, full);
         }
-        Raw.sqrt(v, v);
-        Raw.div(gc, v, u);                                                   // U = g / √V̂
+        Kernels.sqrt(v, v);
+        Kernels.div(gc, v, u);                                                   // U = g / √V̂
         double rmsU = rms(u, v, scalar);
         double rmsP = rms(pc, v, scalar);
         double step = Math.max(EPS2, rmsP) * rho / Math.max(1, rmsU / CLIP);
-        Raw.scale(u, step, u);
-        Raw.sub(pc, u, pc);
+        Kernels.scale(u, step, u);
+        Kernels.sub(pc, u, pc);
         w.out(p, pc);
     }
 
     /** state ← β·state + (1 − β)·fresh (fresh is overwritten). */
     private static void decay(INDArray state, INDArray fresh, double beta) {
-        Raw.scale(state, beta, state);
-        Raw.scale(fresh, 1 - beta, fresh);
-        Raw.add(state, fresh, state);
+        Kernels.scale(state, beta, state);
+        Kernels.scale(fresh, 1 - beta, fresh);
+        Kernels.add(state, fresh, state);
     }
 
     /** √(mean(x²)), read back to Java (scratch of x's size and a one-element slot). */
     private static double rms(INDArray x, INDArray scratch, INDArray scalar) {
-        Raw.mul(x, x, scratch);
-        Raw.mean(scratch, false, new int[0], scalar.reshape('c', new long[0]));
+        Kernels.mul(x, x, scratch);
+        Kernels.mean(scratch, false, new int[0], scalar.reshape('c', new long[0]));
         return Math.sqrt(scalar.getDouble(0));
     }
 }

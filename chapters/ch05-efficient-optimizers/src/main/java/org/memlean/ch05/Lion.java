@@ -2,7 +2,7 @@ package org.memlean.ch05;
 
 import java.util.List;
 import org.memlean.optim.Optimizer;
-import org.memlean.tensor.Raw;
+import org.memlean.tensor.Kernels;
 import org.memlean.tensor.Tensor;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -61,16 +61,16 @@ public final class Lion extends Optimizer {
         INDArray pc = w.in(2, p);
         INDArray gc = w.in(3, g);
         INDArray m = w.in(4, mState);
-        Raw.scale(m, beta1, c);
-        Raw.scale(gc, 1 - beta1, scratch);
-        Raw.add(c, scratch, c);                          // c = β1·m + (1 − β1)·g
-        Raw.sign(c, c);
-        if (weightDecay > 0) Raw.scale(pc, 1 - lr * weightDecay, pc);
-        Raw.scale(c, lr, c);
-        Raw.sub(pc, c, pc);                              // p − lr·sign(c)
-        Raw.scale(m, beta2, m);
-        Raw.scale(gc, 1 - beta2, scratch);
-        Raw.add(m, scratch, m);                          // m = β2·m + (1 − β2)·g
+        Kernels.scale(m, beta1, c);
+        Kernels.scale(gc, 1 - beta1, scratch);
+        Kernels.add(c, scratch, c);                          // c = β1·m + (1 − β1)·g
+        Kernels.sign(c, c);
+        if (weightDecay > 0) Kernels.scale(pc, 1 - lr * weightDecay, pc);
+        Kernels.scale(c, lr, c);
+        Kernels.sub(pc, c, pc);                              // p − lr·sign(c)
+        Kernels.scale(m, beta2, m);
+        Kernels.scale(gc, 1 - beta2, scratch);
+        Kernels.add(m, scratch, m);                          // m = β2·m + (1 − β2)·g
         w.out(p, pc);
         w.out(mState, m);
     }

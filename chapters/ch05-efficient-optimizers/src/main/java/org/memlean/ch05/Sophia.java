@@ -9,7 +9,7 @@ import org.memlean.nn.Gpt;
 import org.memlean.optim.Optimizer;
 import org.memlean.tensor.GradMode;
 import org.memlean.tensor.Losses;
-import org.memlean.tensor.Raw;
+import org.memlean.tensor.Kernels;
 import org.memlean.tensor.Rng;
 import org.memlean.tensor.Tensor;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -78,19 +78,19 @@ public final class Sophia extends Optimizer {
         INDArray a = w.slot(0);
         INDArray b = w.slot(1);
         INDArray pa = p.array();
-        Raw.scale(m, beta1, m);
-        Raw.scale(g.array(), 1 - beta1, a);
-        Raw.add(m, a, m);                                    // m = β1·m + (1 − β1)·g
-        if (weightDecay > 0) Raw.scale(pa, 1 - lr * weightDecay, pa);
-        Raw.scale(h, rho * tokens, b);
-        Raw.addScalar(b, 1e-15, b);                          // ρ·N·h + ε
-        Raw.abs(m, a);
-        Raw.div(a, b, a);                                    // |m| / (ρ·N·h + ε)
-        Raw.clip(a, 0, 1, a);                                // min(…, 1)
-        Raw.sign(m, b);
-        Raw.mul(a, b, a);
-        Raw.scale(a, lr, a);
-        Raw.sub(pa, a, pa);                                  // p − lr · sign(m) · min(ratio, 1)
+        Kernels.scale(m, beta1, m);
+        Kernels.scale(g.array(), 1 - beta1, a);
+        Kernels.add(m, a, m);                                    // m = β1·m + (1 − β1)·g
+        if (weightDecay > 0) Kernels.scale(pa, 1 - lr * weightDecay, pa);
+        Kernels.scale(h, rho * tokens, b);
+        Kernels.addScalar(b, 1e-15, b);                          // ρ·N·h + ε
+        Kernels.abs(m, a);
+        Kernels.div(a, b, a);                                    // |m| / (ρ·N·h + ε)
+        Kernels.clip(a, 0, 1, a);                                // min(…, 1)
+        Kernels.sign(m, b);
+        Kernels.mul(a, b, a);
+        Kernels.scale(a, lr, a);
+        Kernels.sub(pa, a, pa);                                  // p − lr · sign(m) · min(ratio, 1)
     }
 
     /**
@@ -117,10 +117,10 @@ public final class Sophia extends Optimizer {
                     if (stateOf(p).isEmpty()) continue;                            // before the first step
                     INDArray h = state(p, "hessian").array();
                     INDArray gg = p.grad().array();
-                    Raw.mul(gg, gg, gg);                                           // ĝ ⊙ ĝ, in the gradient's buffer
-                    Raw.scale(gg, 1 - beta2, gg);
-                    Raw.scale(h, beta2, h);
-                    Raw.add(h, gg, h);
+                    Kernels.mul(gg, gg, gg);                                           // ĝ ⊙ ĝ, in the gradient's buffer
+                    Kernels.scale(gg, 1 - beta2, gg);
+                    Kernels.scale(h, beta2, h);
+                    Kernels.add(h, gg, h);
                 }
             }
             zeroGrad(true);

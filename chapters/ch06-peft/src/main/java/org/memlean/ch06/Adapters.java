@@ -6,10 +6,10 @@ import java.util.List;
 import org.memlean.nn.Gelu;
 import org.memlean.nn.Gpt;
 import org.memlean.nn.Linear;
-import org.memlean.nn.Module;
+import org.memlean.nn.Layer;
 import org.memlean.nn.ParameterFiles;
 import org.memlean.tensor.GradMode;
-import org.memlean.tensor.Raw;
+import org.memlean.tensor.Kernels;
 import org.memlean.tensor.Tensor;
 import org.nd4j.linalg.api.buffer.DataType;
 
@@ -34,9 +34,9 @@ public final class Adapters {
         if (bottleneck < 1) throw new IllegalArgumentException("an adapter's bottleneck must be ≥ 1, got " + bottleneck);
         for (Tensor p : model.parameters()) p.requiresGrad(false);
         long c = model.config().channels();
-        for (Module block : model.blocks()) {
+        for (Layer block : model.blocks()) {
             for (String part : List.of("attn", "mlp")) {
-                Module inner = block.children().get(part);
+                Layer inner = block.children().get(part);
                 block.replaceChild(part, new WithAdapter(inner, new Adapter(c, bottleneck)));
             }
         }
@@ -53,13 +53,13 @@ public final class Adapters {
     }
 
     /** h + up(GELU(down(h))). Parts: down, gelu, up. */
-    static final class Adapter extends Module {
+    static final class Adapter extends Layer {
         Adapter(long channels, long bottleneck) {
             child("down", new Linear(channels, bottleneck, true, DataType.FLOAT));
             child("gelu", new Gelu());
             Linear up = child("up", new Linear(bottleneck, channels, true, DataType.FLOAT));
             try (GradMode.Guard off = GradMode.noGrad()) {
-                Raw.scale(up.weight().array(), UP_INIT / 0.02, up.weight().array());   // std 0.02 → 0.001
+                Kernels.scale(up.weight().array(), UP_INIT / 0.02, up.weight().array());   // std 0.02 → 0.001
             }
         }
 
@@ -77,8 +77,8 @@ public final class Adapters {
     }
 
     /** A module followed by its adapter. Parts: module, adapter. */
-    static final class WithAdapter extends Module {
-        WithAdapter(Module module, Adapter adapter) {
+    static final class WithAdapter extends Layer {
+        WithAdapter(Layer module, Adapter adapter) {
             child("module", module);
             child("adapter", adapter);
         }

@@ -8,12 +8,12 @@ import java.util.List;
 import java.util.Set;
 import org.memlean.nn.Gpt;
 import org.memlean.nn.Linear;
-import org.memlean.nn.Module;
+import org.memlean.nn.Layer;
 import org.memlean.nn.ParameterFiles;
 import org.memlean.tensor.GradMode;
 import org.memlean.tensor.Init;
 import org.memlean.tensor.LinearAlgebra;
-import org.memlean.tensor.Raw;
+import org.memlean.tensor.Kernels;
 import org.memlean.tensor.Shapes;
 import org.memlean.tensor.Tensor;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -65,9 +65,9 @@ public final class Lora {
         double scale = alpha / rank;
         Set<Target> qkv = EnumSet.noneOf(Target.class);
         for (Target t : targets) if (t == Target.Q || t == Target.K || t == Target.V) qkv.add(t);
-        for (Module block : model.blocks()) {
-            Module attn = block.children().get("attn");
-            Module mlp = block.children().get("mlp");
+        for (Layer block : model.blocks()) {
+            Layer attn = block.children().get("attn");
+            Layer mlp = block.children().get("mlp");
             if (!qkv.isEmpty()) attn.replaceChild("qkv", new LoraQkv((Linear) attn.children().get("qkv"), qkv, rank, scale));
             if (targets.contains(Target.O)) attn.replaceChild("proj", new LoraLinear((Linear) attn.children().get("proj"), rank, scale));
             if (targets.contains(Target.UP)) mlp.replaceChild("fc", new LoraLinear((Linear) mlp.children().get("fc"), rank, scale));
@@ -92,12 +92,12 @@ public final class Lora {
 
     /** Folds (α/r)·A·B into every adapted weight (for inference: no extra work per token). */
     public static void merge(Gpt model) {
-        for (Module m : loraModules(model)) ((Mergeable) m).merge(true);
+        for (Layer m : loraModules(model)) ((Mergeable) m).merge(true);
     }
 
     /** Takes (α/r)·A·B out of every adapted weight again. */
     public static void unmerge(Gpt model) {
-        for (Module m : loraModules(model)) ((Mergeable) m).merge(false);
+        for (Layer m : loraModules(model)) ((Mergeable) m).merge(false);
     }
 
     /** Saves only the LoRA parameters (A and B of every adapted projection). */
@@ -110,11 +110,11 @@ public final class Lora {
         ParameterFiles.loadPart(model, path);
     }
 
-    private static List<Module> loraModules(Gpt model) {
-        List<Module> out = new java.util.ArrayList<>();
-        for (Module block : model.blocks()) {
-            for (Module part : List.of(block.children().get("attn"), block.children().get("mlp"))) {
-                for (Module child : part.children().values()) if (child instanceof Mergeable) out.add(child);
+    private static List<Layer> loraModules(Gpt model) {
+        List<Layer> out = new java.util.ArrayList<>();
+        for (Layer block : model.blocks()) {
+            for (Layer part : List.of(block.children().get("attn"), block.children().get("mlp"))) {
+                for (Layer child : part.children().values()) if (child instanceof Mergeable) out.add(child);
             }
         }
         return out;
@@ -148,15 +148,15 @@ public final class Lora {
             INDArray columns = weight.array().get(NDArrayIndex.all(),
                     NDArrayIndex.interval(firstColumn, firstColumn + b.size(1)));
             INDArray delta = ab.array();
-            Raw.scale(delta, add ? scale : -scale, delta);
-            Raw.add(columns, delta, columns);
+            Kernels.scale(delta, add ? scale : -scale, delta);
+            Kernels.add(columns, delta, columns);
             weight.storage().bumpVersion();
             ab.release();
         }
     }
 
     /** A linear layer with a low-rank update: parts "base" (the frozen Linear), parameters loraA, loraB. */
-    static final class LoraLinear extends Module implements Mergeable {
+    static final class LoraLinear extends Layer implements Mergeable {
         private final Tensor a;
         private final Tensor b;
         private final double scale;
@@ -191,7 +191,7 @@ public final class Lora {
     }
 
     /** The fused qkv projection with low-rank updates on some of its q, k, v slices. */
-    static final class LoraQkv extends Module implements Mergeable {
+    static final class LoraQkv extends Layer implements Mergeable {
         private final Set<Target> slices;
         private final double scale;
         private final long channels;

@@ -7,6 +7,8 @@ import java.util.Map;
 import org.memlean.data.Batch;
 import org.memlean.data.Examples;
 import org.memlean.dist.Collective;
+import org.memlean.lab.Training;
+import org.memlean.lab.Training.Update;
 import org.memlean.memory.Category;
 import org.memlean.memory.Memory;
 import org.memlean.memory.MemoryMeter;
@@ -14,10 +16,10 @@ import org.memlean.memory.Scope;
 import org.memlean.memory.Storage;
 import org.memlean.nn.Gpt;
 import org.memlean.nn.GptConfig;
-import org.memlean.nn.Module;
+import org.memlean.nn.Layer;
 import org.memlean.optim.AdamW;
 import org.memlean.tensor.Hooks;
-import org.memlean.tensor.Raw;
+import org.memlean.tensor.Kernels;
 import org.memlean.tensor.Tensor;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -247,10 +249,10 @@ public final class Zero {
             if (shard != null) shards.add(shard);
             Storage device = null;
             if (stage.partitionsParameters()) {
-                Raw.assign(shard.head(shard.values), shard.chunkOf(p.array()));   // only my chunk goes to the device
+                Kernels.assign(shard.head(shard.values), shard.chunkOf(p.array()));   // only my chunk goes to the device
             } else {
                 device = Memory.allocate(p.dtype(), p.shape(), Category.PARAMETER, name);
-                Raw.assign(device.array(), p.array());
+                Kernels.assign(device.array(), p.array());
             }
             p.releaseStorage();                                   // the host copy
             if (device != null) p.attachStorage(device);
@@ -263,7 +265,7 @@ public final class Zero {
             Map<String, List<Shard>> byUnit = new LinkedHashMap<>();
             for (Shard sh : shards) byUnit.computeIfAbsent(unitOf(sh.name), k -> new ArrayList<>()).add(sh);
             for (Map.Entry<String, List<Shard>> e : byUnit.entrySet()) {
-                Module inner = model.children().get(e.getKey());
+                Layer inner = model.children().get(e.getKey());
                 model.replaceChild(e.getKey(), new Unit(inner, e.getValue()));
             }
         }
@@ -274,15 +276,15 @@ public final class Zero {
          * each is freed again once its gradient has been reduce-scattered. The unit shows the inner
          * module's parameters and parts under their own names, so the model's names do not change.
          */
-        private final class Unit extends Module {
-            private final Module inner;
+        private final class Unit extends Layer {
+            private final Layer inner;
             private final List<Shard> members;
 
-            Unit(Module inner, List<Shard> members) {
+            Unit(Layer inner, List<Shard> members) {
                 this.inner = inner;
                 this.members = members;
-                Map<String, Module> parts = inner.children();
-                for (Map.Entry<String, Module> c : parts.entrySet()) child(c.getKey(), c.getValue());
+                Map<String, Layer> parts = inner.children();
+                for (Map.Entry<String, Layer> c : parts.entrySet()) child(c.getKey(), c.getValue());
                 for (Map.Entry<String, Tensor> p : inner.namedParameters().entrySet()) {
                     if (!p.getKey().contains(".")) parameter(p.getKey(), p.getValue());
                 }
@@ -322,7 +324,7 @@ public final class Zero {
         /** Called by autograd right after the last gradient of {@code sh}'s parameter is accumulated. */
         private void reduceAndFree(Shard sh) {
             comm.reduceScatter(sh.param.grad().array(), sh.grad.array());   // my chunk of the sum
-            Raw.scale(sh.grad.array(), 1.0 / comm.size(), sh.grad.array());   // the mean over ranks
+            Kernels.scale(sh.grad.array(), 1.0 / comm.size(), sh.grad.array());   // the mean over ranks
             sh.param.zeroGrad(true);                                         // the full gradient: freed now
             if (stage.partitionsParameters()) sh.param.releaseStorage();    // and the gathered parameter
         }
@@ -331,45 +333,51 @@ public final class Zero {
 
         /** One training step on this rank's rows of the global batch; returns this rank's loss. */
         public double step(Examples local) {
-            MemoryMeter meter = MemoryMeter.current();
-            try (Scope scope = Scope.open()) {
-                Batch batch = local.toBatch();
-                meter.mark("forward");
-                Tensor loss = model.loss(batch.inputs(), batch.targets());
-                double value = loss.item();
-                loss.backward();            // ZeRO-2/3: each gradient is reduce-scattered and freed within backward
+            return Training.step(model, update, () -> {
+                Batch batch = local.toBatch();                  // made in the step's scope: freed with it
+                return model.loss(batch.inputs(), batch.targets());
+            });         // ZeRO-2/3: within backward, each gradient is reduce-scattered and freed
+        }
+
+        /** After backward: reduce what backward left whole, update this rank's part, gather the parameters. */
+        private final Update update = new Update() {
+            @Override
+            public void apply() {
+                MemoryMeter meter = MemoryMeter.current();
                 meter.mark("reduce");
                 int n = comm.size();
                 if (stage == Stage.DDP) {
                     for (Tensor p : parameters.values()) {
                         comm.allReduce(p.grad().array());
-                        Raw.scale(p.grad().array(), 1.0 / n, p.grad().array());
+                        Kernels.scale(p.grad().array(), 1.0 / n, p.grad().array());
                     }
                 } else if (stage == Stage.ZERO1) {
                     for (Shard sh : shards) {
                         INDArray mine = sh.chunkOf(sh.param.grad().array());
                         comm.reduceScatter(sh.param.grad().array(), mine);       // in place: my chunk of the sum
-                        Raw.scale(mine, 1.0 / n, mine);
+                        Kernels.scale(mine, 1.0 / n, mine);
                     }
                 }
                 meter.mark("optimizer");
                 if (stage == Stage.DDP) {
                     ddpOptimizer.step();
-                } else {
-                    shardedAdamW();
-                    if (!stage.partitionsParameters()) {
-                        meter.mark("all-gather");
-                        for (Shard sh : shards) {
-                            comm.allGather(sh.chunkOf(sh.param.array()), sh.param.array());  // in place
-                            sh.param.storage().bumpVersion();
-                        }
+                    return;
+                }
+                shardedAdamW();
+                if (!stage.partitionsParameters()) {
+                    meter.mark("all-gather");
+                    for (Shard sh : shards) {
+                        comm.allGather(sh.chunkOf(sh.param.array()), sh.param.array());  // in place
+                        sh.param.storage().bumpVersion();
                     }
                 }
-                for (Tensor p : parameters.values()) p.zeroGrad(true);
-                batch.close();
-                return value;
             }
-        }
+
+            @Override
+            public void clearGradients() {
+                for (Tensor p : parameters.values()) p.zeroGrad(true);
+            }
+        };
 
         /** AdamW on this rank's chunks only: the same kernels as {@link AdamW}, on 1/N of the elements. */
         private void shardedAdamW() {

@@ -16,6 +16,7 @@ import org.memlean.lab.Chapter;
 import org.memlean.lab.Experiment;
 import org.memlean.lab.Report;
 import org.memlean.lab.Size;
+import org.memlean.lab.Training;
 import org.memlean.memory.Category;
 import org.memlean.memory.Device;
 import org.memlean.memory.MemoryMeter;
@@ -234,13 +235,10 @@ public final class ZeroChapter implements Chapter {
                      ADAM.weightDecay())) {
             for (int i = 0; i < steps; i++) {
                 Examples global = task.nextExamples(setup.globalBatch());
-                try (Scope scope = Scope.open()) {
+                Training.step(model, adam, () -> {
                     var batch = global.toBatch();
-                    Tensor loss = model.loss(batch.inputs(), batch.targets());
-                    loss.backward();
-                    adam.step();
-                    adam.zeroGrad(true);
-                }
+                    return model.loss(batch.inputs(), batch.targets());
+                });
             }
             Map<String, float[]> out = new LinkedHashMap<>();
             model.namedParameters().forEach((k, v) -> out.put(k, v.toFloatArray()));

@@ -6,6 +6,7 @@ import org.memlean.data.Batch;
 import org.memlean.data.Examples;
 import org.memlean.data.ReversalTask;
 import org.memlean.lab.Experiment;
+import org.memlean.lab.Training;
 import org.memlean.memory.Scope;
 import org.memlean.nn.Gpt;
 import org.memlean.nn.GptConfig;
@@ -132,15 +133,18 @@ public final class Bugs {
 
         /** The correct step (or, with {@code keepGradients}, bug 4: the gradients are never cleared). */
         private double trainingStep(boolean keepGradients) {
+            if (!keepGradients) return Training.step(model, adam, () -> lossOn(task.next(sizes.batch())));
             try (Scope step = Scope.open()) {
-                Batch b = task.next(sizes.batch());
-                Tensor loss = model.loss(b.inputs(), b.targets());
+                Tensor loss = lossOn(task.next(sizes.batch()));
                 double value = loss.item();
                 loss.backward();
-                adam.step();
-                if (!keepGradients) adam.zeroGrad(true);
+                adam.step();                                     // and no zeroGrad: the next backward adds to these
                 return value;
             }
+        }
+
+        private Tensor lossOn(Batch b) {
+            return model.loss(b.inputs(), b.targets());
         }
 
         private double lossTensor() {
@@ -215,8 +219,8 @@ public final class Bugs {
             Examples examples = task.nextExamples(sizes.batch());
             if (index % 2 == 1) examples.targets()[0] = ReversalTask.VOCAB + 5;     // a label out of range
             if (fixed) {
-                try (Scope step = Scope.open()) {
-                    return lastLoss = trainOn(examples);
+                try {
+                    return lastLoss = Training.step(model, adam, () -> lossOn(examples.toBatch()));
                 } catch (IllegalArgumentException bad) {
                     skipped++;
                     return lastLoss;

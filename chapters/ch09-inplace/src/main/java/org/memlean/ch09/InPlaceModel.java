@@ -2,7 +2,7 @@ package org.memlean.ch09;
 
 import org.memlean.nn.Block;
 import org.memlean.nn.Gpt;
-import org.memlean.nn.Module;
+import org.memlean.nn.Layer;
 import org.memlean.nn.Relu;
 import org.memlean.tensor.InPlace;
 import org.memlean.tensor.LinearAlgebra;
@@ -42,13 +42,13 @@ public final class InPlaceModel {
 
     /** Replaces every block's GELU by a ReLU (a model whose activation can work in place). */
     public static Gpt withRelu(Gpt model) {
-        for (Module block : model.blocks()) block.children().get("mlp").replaceChild("gelu", new Relu());
+        for (Layer block : model.blocks()) block.children().get("mlp").replaceChild("gelu", new Relu());
         return model;
     }
 
     /** A pre-norm block whose residual adds write into the branch outputs. Parts: the replaced block's. */
-    static final class InPlaceBlock extends Module {
-        InPlaceBlock(Module block) {
+    static final class InPlaceBlock extends Layer {
+        InPlaceBlock(Layer block) {
             if (!(block instanceof Block)) {
                 throw new IllegalArgumentException("expected a Block to rewrite, got " + block.getClass().getSimpleName());
             }
@@ -73,11 +73,11 @@ public final class InPlaceModel {
     }
 
     /** Causal self-attention with its scale, mask, softmax and residual dropout in place. */
-    static final class InPlaceAttention extends Module {
+    static final class InPlaceAttention extends Layer {
         private final int heads;
         private final boolean causal;
 
-        InPlaceAttention(Module attention) {
+        InPlaceAttention(Layer attention) {
             var mha = (org.memlean.nn.MultiHeadAttention) attention;
             this.causal = mha.isCausal();
             var parts = attention.children();
@@ -130,11 +130,11 @@ public final class InPlaceModel {
     }
 
     /** x·W, then b added into it in place (x·W is saved by nobody). Parameters: the replaced layer's. */
-    static final class InPlaceLinear extends Module {
+    static final class InPlaceLinear extends Layer {
         private final Tensor weight;
         private final Tensor bias;
 
-        InPlaceLinear(Module linear) {
+        InPlaceLinear(Layer linear) {
             var params = linear.namedParameters();
             this.weight = parameter("weight", params.get("weight"));
             this.bias = params.containsKey("bias") ? parameter("bias", params.get("bias")) : null;
@@ -148,8 +148,8 @@ public final class InPlaceModel {
     }
 
     /** The MLP with its ReLU (if it has one) and its dropout in place; GELU stays out of place. */
-    static final class InPlaceMlp extends Module {
-        InPlaceMlp(Module mlp) {
+    static final class InPlaceMlp extends Layer {
+        InPlaceMlp(Layer mlp) {
             var parts = mlp.children();
             child("fc", new InPlaceLinear(parts.get("fc")));
             child("gelu", parts.get("gelu"));

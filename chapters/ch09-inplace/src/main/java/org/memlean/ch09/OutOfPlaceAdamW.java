@@ -6,7 +6,7 @@ import org.memlean.memory.Memory;
 import org.memlean.memory.Storage;
 import org.memlean.optim.AdamW;
 import org.memlean.optim.Optimizer;
-import org.memlean.tensor.Raw;
+import org.memlean.tensor.Kernels;
 import org.memlean.tensor.Tensor;
 
 /**
@@ -45,7 +45,7 @@ public final class OutOfPlaceAdamW extends Optimizer {
     @Override
     protected void update(Tensor p, Tensor g, Workspace w) {
         Storage fresh = Memory.allocate(p.dtype(), p.shape(), Category.PARAMETER, p.name() + " (updated)");
-        Raw.assign(fresh.array(), p.array());
+        Kernels.assign(fresh.array(), p.array());
         AdamW.apply(fresh.array(), g.array(), state(p, "exp_avg").array(), state(p, "exp_avg_sq").array(), w.slot(0),
                 lr, beta1, beta2, eps, weightDecay, steps);
         p.releaseStorage();                          // the old value

@@ -20,7 +20,7 @@ import org.memlean.memory.Scope;
 import org.memlean.memory.Work;
 import org.memlean.nn.Gpt;
 import org.memlean.nn.GptConfig;
-import org.memlean.nn.Module;
+import org.memlean.nn.Layer;
 import org.memlean.optim.Optimizer;
 import org.memlean.tensor.GradMode;
 import org.memlean.tensor.InPlace;

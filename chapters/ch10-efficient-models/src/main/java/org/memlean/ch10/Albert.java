@@ -6,9 +6,9 @@ import org.memlean.nn.Embedding;
 import org.memlean.nn.GptConfig;
 import org.memlean.nn.LayerNorm;
 import org.memlean.nn.Linear;
-import org.memlean.nn.Module;
+import org.memlean.nn.Layer;
 import org.memlean.tensor.Activations;
-import org.memlean.tensor.Layers;
+import org.memlean.tensor.LinearAlgebra;
 import org.memlean.tensor.LinearAlgebra;
 import org.memlean.tensor.Losses;
 import org.memlean.tensor.Tensor;
@@ -122,7 +122,7 @@ public final class Albert {
     // ---------------------------------------------------------------- the modules
 
     /** BERT's embeddings, E wide: word, position and token type, summed and normalised. */
-    static final class Embeddings extends Module {
+    static final class Embeddings extends Layer {
         Embeddings(Spec s) {
             child("word", new Embedding(s.vocab(), s.embedding(), DataType.FLOAT));
             child("position", new Embedding(s.positions(), s.embedding(), DataType.FLOAT));
@@ -160,7 +160,7 @@ public final class Albert {
     }
 
     /** The encoder: embeddings (E), projection to H if E ≠ H, L blocks (shared as the spec says), pooler. */
-    public static final class Encoder extends Module {
+    public static final class Encoder extends Layer {
         private final Spec spec;
 
         public Encoder(Spec spec) {
@@ -174,7 +174,7 @@ public final class Albert {
                 Block first = new Block(config);
                 child("blocks.0", first);
                 for (int i = 1; i < spec.layers(); i++) {
-                    Module block = switch (spec.sharing()) {
+                    Layer block = switch (spec.sharing()) {
                         case ALL -> first;
                         case NONE -> new Block(config);
                         case ATTENTION -> new Block(first.children().get("norm1"), first.children().get("attn"),
@@ -221,7 +221,7 @@ public final class Albert {
             long t = ids.size(1);
             Tensor hidden = forward(ids);                                  // (B, T, H)
             Tensor rows = hidden.reshape(b * t, spec.hidden());            // (B·T, H)
-            Tensor picked = Layers.embedding(rows, masked.reshape(1, masked.length()));   // (1, M, H): gather
+            Tensor picked = LinearAlgebra.embedding(rows, masked.reshape(1, masked.length()));   // (1, M, H): gather
             hidden.release();
             rows.release();
             Tensor logits = ((MaskedTokenHead) part("head")).forward(picked, embeddingsWord());   // (1, M, V)
@@ -236,8 +236,8 @@ public final class Albert {
         }
 
         /** Every part that is a block, in order (shared ones repeat). */
-        public List<Module> blocks() {
-            java.util.List<Module> out = new java.util.ArrayList<>();
+        public List<Layer> blocks() {
+            java.util.List<Layer> out = new java.util.ArrayList<>();
             for (int i = 0; i < spec.layers(); i++) out.add(part("blocks." + i));
             return out;
         }
@@ -248,7 +248,7 @@ public final class Albert {
      * word embeddings (logits = h·Wᵀ + b, W the (V, E) embedding table). Not part of the published
      * counts (HF's AlbertModel and BertModel leave it out too).
      */
-    static final class MaskedTokenHead extends Module {
+    static final class MaskedTokenHead extends Layer {
         private final Tensor bias;
 
         MaskedTokenHead(Spec s) {

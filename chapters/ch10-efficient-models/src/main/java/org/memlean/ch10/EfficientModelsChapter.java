@@ -11,13 +11,14 @@ import org.memlean.lab.Chapter;
 import org.memlean.lab.Experiment;
 import org.memlean.lab.Report;
 import org.memlean.lab.Size;
+import org.memlean.lab.Training;
 import org.memlean.memory.Category;
 import org.memlean.memory.Listener;
 import org.memlean.memory.Listeners;
 import org.memlean.memory.MemoryMeter;
 import org.memlean.memory.Scope;
 import org.memlean.memory.Storage;
-import org.memlean.nn.Module;
+import org.memlean.nn.Layer;
 import org.memlean.optim.AdamW;
 import org.memlean.tensor.Losses;
 import org.memlean.tensor.Rng;
@@ -62,7 +63,7 @@ public final class EfficientModelsChapter implements Chapter {
     }
 
     /** The vision models: MobileViT-XXS with 4 classes, and a ViT of about as many parameters (patch 8, d 128, 5 blocks). */
-    public static Module vision(String name, Setup s) {
+    public static Layer vision(String name, Setup s) {
         Rng.seed(113);
         return name.equals("ViT")
                 ? new MobileVit.Vit(s.imageSize(), 8, 128, 5, 4, 4)
@@ -107,46 +108,29 @@ public final class EfficientModelsChapter implements Chapter {
         Albert.Encoder model = new Albert.Encoder(spec);
         AdamW adam = new AdamW(model.parameters(), 3e-3, 0.9, 0.99, 1e-8, 0);
         MaskedPalindromes task = new MaskedPalindromes(spec.vocab(), LENGTH, 127);
-        return Experiment.Session.of(i -> {
-            MemoryMeter meter = MemoryMeter.current();
-            try (Scope step = Scope.open(); MaskedPalindromes.Batch b = task.next(s.textBatch())) {
-                meter.mark("forward");
-                Tensor loss = model.maskedLoss(b.ids(), b.masked(), b.targets());
-                double value = loss.item();
-                loss.backward();
-                meter.mark("optimizer");
-                adam.step();
-                adam.zeroGrad(true);
-                return value;
-            }
-        }, adam, model);
+        return Experiment.Session.of(i -> Training.step(model, adam, () -> {
+            MaskedPalindromes.Batch b = task.next(s.textBatch());         // its tensors: the step's scope frees them
+            return model.maskedLoss(b.ids(), b.masked(), b.targets());
+        }), adam, model);
     }
 
     public static Experiment.Session visionSession(String name, Setup s) {
-        Module model = vision(name, s);
+        Layer model = vision(name, s);
         AdamW adam = new AdamW(model.parameters(), 1e-3, 0.9, 0.99, 1e-8, 0);
         Quadrants task = new Quadrants(s.imageSize(), 131);
-        return Experiment.Session.of(i -> {
-            MemoryMeter meter = MemoryMeter.current();
-            try (Scope step = Scope.open(); Quadrants.Batch b = task.next(s.imageBatch())) {
-                meter.mark("forward");
-                Tensor logits = model.forward(b.images());                          // (B, 4)
-                Tensor loss = Losses.crossEntropy(logits.reshape(logits.size(0), 1, 4), b.labels());
-                double value = loss.item();
-                loss.backward();
-                meter.mark("optimizer");
-                adam.step();
-                adam.zeroGrad(true);
-                return value;
-            }
-        }, adam, model);
+        return Experiment.Session.of(i -> Training.step(model, adam, () -> {
+            Quadrants.Batch b = task.next(s.imageBatch());
+            return model.forward(b.images())                                          // (B, 4)
+                    .then(logits -> logits.reshape(logits.size(0), 1, 4))
+                    .then(logits -> Losses.crossEntropy(logits, b.labels()));
+        }), adam, model);
     }
 
     /**
      * Where the activations are at the end of a forward: the ACTIVATION bytes alive then, by the op
      * that made each buffer ("conv2d", "silu", "softmax", …), largest first.
      */
-    public static Map<String, Long> activationsByOp(Module model, java.util.function.Function<Module, Tensor> forward) {
+    public static Map<String, Long> activationsByOp(Layer model, java.util.function.Function<Layer, Tensor> forward) {
         List<Storage> made = new ArrayList<>();
         Listener l = new Listener() {
             @Override

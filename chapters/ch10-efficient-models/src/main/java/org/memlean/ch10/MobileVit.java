@@ -7,7 +7,7 @@ import org.memlean.nn.Conv2d;
 import org.memlean.nn.GptConfig;
 import org.memlean.nn.LayerNorm;
 import org.memlean.nn.Linear;
-import org.memlean.nn.Module;
+import org.memlean.nn.Layer;
 import org.memlean.nn.MultiHeadAttention;
 import org.memlean.nn.Silu;
 import org.memlean.tensor.Convolution;
@@ -77,7 +77,7 @@ public final class MobileVit {
     }
 
     /** Convolution (no bias), batch norm, optionally SiLU. Padding keeps the size at stride 1. */
-    static final class ConvBn extends Module {
+    static final class ConvBn extends Layer {
         private final boolean act;
 
         ConvBn(int in, int out, int kernel, int stride, int groups, boolean norm, boolean act) {
@@ -105,7 +105,7 @@ public final class MobileVit {
     }
 
     /** MobileNetV2's inverted residual: 1×1 widen (if t > 1), 3×3 depthwise, 1×1 narrow; residual if shapes allow. */
-    public static final class InvertedResidual extends Module {
+    public static final class InvertedResidual extends Layer {
         private final boolean residual;
 
         public InvertedResidual(int in, int out, int stride, int expansion) {
@@ -131,7 +131,7 @@ public final class MobileVit {
     }
 
     /** A pre-norm transformer layer of width d: attention (4 heads, no mask), a SiLU feed-forward of width f. */
-    static final class TransformerLayer extends Module {
+    static final class TransformerLayer extends Layer {
         TransformerLayer(int dim, int ffn, int heads) {
             GptConfig c = GptConfig.defaults().withChannels(dim).withHeads(heads).withCausal(false);
             child("norm1", new LayerNorm(dim, DataType.FLOAT));
@@ -164,7 +164,7 @@ public final class MobileVit {
     }
 
     /** The MobileViT block: local convolutions, attention across 2×2 patches, fold, project, fuse. */
-    public static final class Block2d extends Module {
+    public static final class Block2d extends Layer {
         private final int depth;
         private final int dim;
 
@@ -241,7 +241,7 @@ public final class MobileVit {
     }
 
     /** The whole network: (B, 3, H, W) images → (B, classes) logits. H and W divisible by 64. */
-    public static final class Model extends Module {
+    public static final class Model extends Layer {
         private final Spec spec;
 
         public Model(Spec spec) {
@@ -302,7 +302,7 @@ public final class MobileVit {
      * A plain ViT for comparison: p×p patches embedded by a strided convolution, a learned position
      * embedding, the course's (non-causal) blocks, a final norm, the mean over patches, a linear head.
      */
-    public static final class Vit extends Module {
+    public static final class Vit extends Layer {
         private final int patch;
         private final int dim;
         private final int layers;

@@ -24,8 +24,8 @@ public final class Scaling {
      * Task 3.2: unscale and check. Divide every parameter's gradient by {@code scale}, in place, and
      * return whether any gradient holds an inf or a NaN (then the optimizer must skip this step).
      * Parameters without a gradient are skipped.
-     * <p>Hints: {@code Raw.scale(g.array(), 1 / scale, g.array())} scales in place; a sum over all
-     * elements is not finite exactly when some element is inf or NaN ({@code Raw.sum} into a
+     * <p>Hints: {@code Kernels.scale(g.array(), 1 / scale, g.array())} scales in place; a sum over all
+     * elements is not finite exactly when some element is inf or NaN ({@code Kernels.sum} into a
      * one-element buffer from an {@code OpScope}, then {@code Double.isFinite}). Gradients here are
      * float32 (autocast keeps float32 weights).
      */

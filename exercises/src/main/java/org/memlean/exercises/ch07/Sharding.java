@@ -33,7 +33,7 @@ public final class Sharding {
      * gradient is complete ({@code parameter.grad()}, the rank's whole gradient of it). Put this
      * rank's chunk of the gradient averaged over the ranks into {@code shard} (s elements) and free the
      * whole gradient at once, so a rank never holds more than one whole gradient at a time.
-     * <p>Hints: {@code comm.reduceScatter(full, shard)} sums; {@code org.memlean.tensor.Raw.scale} divides
+     * <p>Hints: {@code comm.reduceScatter(full, shard)} sums; {@code org.memlean.tensor.Kernels.scale} divides
      * by {@code comm.size()}; {@code parameter.zeroGrad(true)} frees. The grader reads the rank's meter.
      */
     public static void releaseGradient(Tensor parameter, Tensor shard, Collective comm) {

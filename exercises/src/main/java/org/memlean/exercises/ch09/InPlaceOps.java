@@ -1,9 +1,9 @@
 package org.memlean.exercises.ch09;
 
-import org.memlean.tensor.Function;
+import org.memlean.tensor.AutogradFunction;
 import org.memlean.tensor.InPlace;
 import org.memlean.tensor.LinearAlgebra;
-import org.memlean.tensor.Raw;
+import org.memlean.tensor.Kernels;
 import org.memlean.tensor.Tensor;
 
 /** Chapter 9 exercises: a ReLU that works in place, and an attention whose in-place line breaks backward. */
@@ -14,10 +14,10 @@ public final class InPlaceOps {
      * Task 9.1: ReLU in place — {@code x} becomes max(x, 0), no new buffer — differentiable. Its
      * backward needs only which elements were positive, which the output tells: save the output.
      * <p>Steps: {@code boolean recording = InPlace.start("myRelu_", x)}; write into {@code x.array()}
-     * ({@code Raw.clip(a, 0, Float.MAX_VALUE, a)}); {@code InPlace.record("myRelu_", x, f)} with your
-     * Function {@code f} (or null when not recording); then, inside your Function, save {@code x} —
+     * ({@code Kernels.clip(a, 0, Float.MAX_VALUE, a)}); {@code InPlace.record("myRelu_", x, f)} with your
+     * AutogradFunction {@code f} (or null when not recording); then, inside your AutogradFunction, save {@code x} —
      * after the write. Its backward: the gradient where the saved output is positive, 0 elsewhere
-     * ({@code Raw.sign} of the output is 1 there and 0 at 0).
+     * ({@code Kernels.sign} of the output is 1 there and 0 at 0).
      */
     public static Tensor relu(Tensor x) {
         throw new UnsupportedOperationException("Task 9.1: an in-place ReLU — not implemented yet. Hint: start, write, "

@@ -9,7 +9,7 @@ import org.memlean.memory.Category;
 import org.memlean.memory.MemoryMeter;
 import org.memlean.memory.Scope;
 import org.memlean.memory.Work;
-import org.memlean.tensor.Layers;
+import org.memlean.tensor.Masks;
 import org.memlean.tensor.LinearAlgebra;
 import org.memlean.tensor.Rng;
 import org.memlean.tensor.Tensor;
@@ -78,7 +78,7 @@ class InPlaceOpsTest {
         try (Scope s = Scope.open(); Work work = Work.count()) {
             Rng.seed(7);
             Tensor scores = LinearAlgebra.matmul(q, k, false, true).mul(1.0 / Math.sqrt(8)).softmax();
-            Tensor y = Layers.dropout(scores, 0.3, true).matmul(v);
+            Tensor y = Masks.dropout(scores, 0.3, true).matmul(v);
             expectedAllocations = work.allocations();
             y.sum().backward();
             expected = new float[][] {q.grad().toFloatArray(), k.grad().toFloatArray(), v.grad().toFloatArray()};

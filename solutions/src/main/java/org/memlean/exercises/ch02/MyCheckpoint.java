@@ -2,17 +2,17 @@ package org.memlean.exercises.ch02;
 
 import org.memlean.memory.Category;
 import org.memlean.memory.Scope;
-import org.memlean.nn.Module;
-import org.memlean.tensor.Function;
+import org.memlean.nn.Layer;
+import org.memlean.tensor.AutogradFunction;
 import org.memlean.tensor.GradMode;
 import org.memlean.tensor.Rng;
 import org.memlean.tensor.Tensor;
 
 /** Solution of Task 2.1. */
-public final class MyCheckpoint extends Module {
-    private final Module module;
+public final class MyCheckpoint extends Layer {
+    private final Layer module;
 
-    public MyCheckpoint(Module module) {
+    public MyCheckpoint(Layer module) {
         this.module = child("module", module);
     }
 
@@ -27,17 +27,17 @@ public final class MyCheckpoint extends Module {
         return out;
     }
 
-    static final class Recompute extends Function {
-        final Module module;
+    static final class Recompute extends AutogradFunction {
+        final Layer module;
         final long randomState;
 
-        Recompute(Module module, long randomState) {
+        Recompute(Layer module, long randomState) {
             this.module = module;
             this.randomState = randomState;
         }
 
         /** out is the module's result; only x is saved. */
-        static void record(Module module, long randomState, Tensor out, Tensor x) {
+        static void record(Layer module, long randomState, Tensor out, Tensor x) {
             Recompute f = new Recompute(module, randomState);
             f.attach(out, x);
             f.save(x);

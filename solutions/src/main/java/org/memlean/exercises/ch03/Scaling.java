@@ -2,7 +2,7 @@ package org.memlean.exercises.ch03;
 
 import java.util.List;
 import org.memlean.tensor.OpScope;
-import org.memlean.tensor.Raw;
+import org.memlean.tensor.Kernels;
 import org.memlean.tensor.Tensor;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -24,10 +24,10 @@ public final class Scaling {
         for (Tensor p : parameters) {
             Tensor g = p.grad();
             if (g == null) continue;
-            Raw.scale(g.array(), 1 / scale, g.array());
+            Kernels.scale(g.array(), 1 / scale, g.array());
             try (OpScope op = new OpScope("check")) {
                 INDArray total = op.temp(DataType.FLOAT);
-                Raw.sum(g.array(), false, new int[0], total);
+                Kernels.sum(g.array(), false, new int[0], total);
                 overflow |= !Double.isFinite(total.getDouble(0));
             }
         }

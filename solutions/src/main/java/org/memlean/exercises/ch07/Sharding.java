@@ -1,7 +1,7 @@
 package org.memlean.exercises.ch07;
 
 import org.memlean.dist.Collective;
-import org.memlean.tensor.Raw;
+import org.memlean.tensor.Kernels;
 import org.memlean.tensor.Tensor;
 
 /** Chapter 7 exercises, solved. */
@@ -28,7 +28,7 @@ public final class Sharding {
 
     public static void releaseGradient(Tensor parameter, Tensor shard, Collective comm) {
         comm.reduceScatter(parameter.grad().array(), shard.array());        // my chunk of the sum
-        Raw.scale(shard.array(), 1.0 / comm.size(), shard.array());         // the mean over ranks
+        Kernels.scale(shard.array(), 1.0 / comm.size(), shard.array());         // the mean over ranks
         parameter.zeroGrad(true);                                           // the whole gradient: freed now
     }
 }

@@ -7,33 +7,9 @@ import org.memlean.memory.Storage;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** Embedding lookup, dropout and the causal mask. */
-public final class Layers {
-    private Layers() {}
-
-    /** Rows of {@code weight} (V, C) picked by integer {@code ids} (…): result (…, C). Saves the ids only. */
-    public static Tensor embedding(Tensor weight, Tensor ids) {
-        if (weight.rank() != 2) {
-            throw new IllegalArgumentException("embedding: weight must be (V, C), got " + Arrays.toString(weight.shape()));
-        }
-        if (!ids.dtype().isIntType()) {
-            throw new IllegalArgumentException("embedding: ids must be integers, got " + ids.dtype());
-        }
-        Losses.checkRange("embedding", ids, weight.size(0));
-        long[] shape = Arrays.copyOf(ids.shape(), ids.rank() + 1);
-        shape[shape.length - 1] = weight.size(1);
-        Tensor out;
-        try (OpScope op = new OpScope("embedding")) {
-            // gather straight from the stored weight: only the picked rows are converted
-            INDArray gathered = op.temp(weight.dtype(), shape);
-            Kernels.custom("gather", new INDArray[] {weight.array(), ids.array()}, gathered, 0);
-            Storage s = Memory.allocate(weight.dtype(), shape, Category.TEMPORARY, "embedding");
-            Raw.assign(s.array(), gathered);
-            out = Tensor.of(s);
-        }
-        if (Autograd.needsGrad(weight)) new EmbeddingBackward().attach(out, weight, ids).save(ids);
-        return out;
-    }
+/** Masks: dropout (a random one) and the causal mask of a decoder's attention. */
+public final class Masks {
+    private Masks() {}
 
     /**
      * Zeroes each element with probability p and scales the rest by 1/(1−p) when {@code training};
@@ -64,7 +40,7 @@ public final class Layers {
         Tensor bias = triangle(t, Float.NEGATIVE_INFINITY, 0f, Compute.of(scores.dtype()));   // (T, T)
         try (OpScope op = new OpScope("causalMask")) {
             INDArray o = op.out(scores.dtype(), scores.shape());
-            Raw.add(op.in(scores), bias.array(), o);
+            Kernels.add(op.in(scores), bias.array(), o);
             out = op.result(o);
         } finally {
             bias.release();
@@ -82,30 +58,6 @@ public final class Layers {
         return Tensor.of(data, dataType, Category.TEMPORARY, t, t);
     }
 
-    static final class EmbeddingBackward extends Function {
-        @Override
-        public String name() {
-            return "Embedding";
-        }
-
-        @Override
-        protected Tensor[] backward(Tensor g) {
-            Tensor ids = saved(0);
-            long[] ws = inputShape(0);
-            try (OpScope op = new OpScope("EmbeddingBackward")) {
-                INDArray o = op.out(inputType(0), ws);
-                Raw.fill(o, 0);
-                INDArray flatIds = ids.array().reshape('c', new long[] {ids.length()});
-                INDArray rows = op.in(g).reshape('c', new long[] {ids.length(), ws[1]});   // (B*T, C)
-                // lock = true: without it libnd4j's CPU scatter_add races on repeated ids (measured:
-                // 6 wrong results in 50 runs of 512 rows into 11); checkIndices = true
-                Kernels.custom("scatter_add", new INDArray[] {o, flatIds, rows}, new INDArray[] {o}, null,
-                        new boolean[] {true, true}, null);
-                return new Tensor[] {op.result(o), null};
-            }
-        }
-    }
-
     /**
      * The scaled keep mask of dropout, in x's dtype: 1/(1 − p) where a uniform draw is ≥ p, else 0.
      * Its scratch (the draws, a boolean mask, the threshold) lives only inside op {@code opName}.
@@ -116,16 +68,16 @@ public final class Layers {
             Rng.uniform(u);
             INDArray keep = op.temp(DataType.BOOL, x.shape());
             INDArray threshold = op.temp(DataType.FLOAT);
-            Raw.fill(threshold, p);
+            Kernels.fill(threshold, p);
             Kernels.custom("greater_equal", new INDArray[] {u, threshold}, keep);
             INDArray m = op.out(x.dtype(), x.shape());
-            Raw.assign(m, keep);
-            Raw.scale(m, 1 / (1 - p), m);
+            Kernels.assign(m, keep);
+            Kernels.scale(m, 1 / (1 - p), m);
             return op.result(m);
         }
     }
 
-    static final class DropoutBackward extends Function {
+    static final class DropoutBackward extends AutogradFunction {
         @Override
         public String name() {
             return "Dropout";
@@ -137,7 +89,7 @@ public final class Layers {
         }
     }
 
-    static final class CausalMaskBackward extends Function {
+    static final class CausalMaskBackward extends AutogradFunction {
         @Override
         public String name() {
             return "CausalMask";

@@ -8,8 +8,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** The BLAS level-1 paths of {@link Raw}: the same bits as libnd4j's ops, and only where they apply. */
-class RawTest {
+/** The BLAS level-1 paths of {@link Kernels}: the same bits as libnd4j's ops, and only where they apply. */
+class KernelsTest {
     private static INDArray values(long seed, long... shape) {
         Nd4j.getRandom().setSeed(seed);
         return Nd4j.rand(DataType.FLOAT, shape).subi(0.5).muli(1000);
@@ -21,16 +21,16 @@ class RawTest {
         INDArray b = values(2, 6, 7);
         INDArray sum = Nd4j.create(DataType.FLOAT, 6, 7);
         INDArray difference = Nd4j.create(DataType.FLOAT, 6, 7);
-        Raw.pairwise("add", a, b, sum);                 // libnd4j's op
-        Raw.pairwise("subtract", a, b, difference);
+        Kernels.pairwise("add", a, b, sum);                 // libnd4j's op
+        Kernels.pairwise("subtract", a, b, difference);
         INDArray x = a.dup();
-        Raw.add(x, b, x);                               // in place: BLAS axpy
+        Kernels.add(x, b, x);                               // in place: BLAS axpy
         assertThat(x.data().asFloat()).containsExactly(sum.data().asFloat());
         INDArray y = a.dup();
-        Raw.sub(y, b, y);
+        Kernels.sub(y, b, y);
         assertThat(y.data().asFloat()).containsExactly(difference.data().asFloat());
         INDArray z = b.dup();
-        Raw.add(a, z, z);                               // in place into the second operand
+        Kernels.add(a, z, z);                               // in place into the second operand
         assertThat(z.data().asFloat()).containsExactly(sum.data().asFloat());
     }
 
@@ -38,17 +38,17 @@ class RawTest {
     void aTransposedViewTakesTheOpAndIsStillRight() {
         INDArray a = values(3, 5, 4);
         INDArray t = values(4, 4, 5).transpose();       // (5, 4), column-major: not one row-major run
-        assertThat(Raw.blasPair(t, a)).isFalse();
+        assertThat(Kernels.blasPair(t, a)).isFalse();
         INDArray expected = a.add(t);
-        Raw.add(a, t, a);
+        Kernels.add(a, t, a);
         assertThat(a.dup().data().asFloat()).containsExactly(expected.dup().data().asFloat());
     }
 
     @Test
     void axpyRefusesArraysBlasCannotPairNamingThem() {
         INDArray x = values(5, 3, 4);
-        assertThatThrownBy(() -> Raw.axpy(1, x, values(6, 4, 3))).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Kernels.axpy(1, x, values(6, 4, 3))).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("FLOAT[3, 4]").hasMessageContaining("FLOAT[4, 3]");
-        assertThatThrownBy(() -> Raw.axpy(1, x, x.castTo(DataType.HALF))).hasMessageContaining("HALF[3, 4]");
+        assertThatThrownBy(() -> Kernels.axpy(1, x, x.castTo(DataType.HALF))).hasMessageContaining("HALF[3, 4]");
     }
 }

@@ -5,13 +5,13 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * One autograd op. {@code forward} is the static op method that computes the result; the Function
+ * One autograd op. {@code forward} is the static op method that computes the result; the AutogradFunction
  * it records keeps the inputs (to route gradients) and, explicitly, whatever its backward needs:
  * {@link #save(Tensor...)} is how activation memory comes to exist, and {@link #releaseSaved()}
  * right after backward is how it goes away. Checkpointing, no-grad and in-place chapters all work
  * by changing what is saved.
  */
-public abstract class Function {
+public abstract class AutogradFunction {
     private Tensor[] inputs = new Tensor[0];
     private long[][] inputShapes = new long[0][];
     private org.nd4j.linalg.api.buffer.DataType[] inputTypes = new org.nd4j.linalg.api.buffer.DataType[0];
@@ -32,16 +32,16 @@ public abstract class Function {
      */
     protected abstract Tensor[] backward(Tensor gradOutput);
 
-    /** Whether an op on these inputs must record a Function now (grad mode on, some input needs grad). */
+    /** Whether an op on these inputs must record an AutogradFunction now (grad mode on, some input needs grad). */
     public static boolean isRecording(Tensor... inputs) {
         return Autograd.needsGrad(inputs);
     }
 
     /**
-     * Records this Function as the creator of {@code output} (which then requires grad); called by
+     * Records this AutogradFunction as the creator of {@code output} (which then requires grad); called by
      * the op after forward. Gradients flow back to {@code inputs} that require them.
      */
-    public final Function attach(Tensor output, Tensor... inputs) {
+    public final AutogradFunction attach(Tensor output, Tensor... inputs) {
         this.inputs = inputs;
         this.inputShapes = new long[inputs.length][];
         this.inputTypes = new org.nd4j.linalg.api.buffer.DataType[inputs.length];
@@ -54,7 +54,7 @@ public abstract class Function {
         return this;
     }
 
-    /** An in-place op rebased {@code was}: this Function used the value before it, now the node {@code before}. */
+    /** An in-place op rebased {@code was}: this AutogradFunction used the value before it, now the node {@code before}. */
     final void replaceInput(Tensor was, Tensor before) {
         for (int i = 0; i < inputs.length; i++) if (inputs[i] == was) inputs[i] = before;
     }
@@ -65,7 +65,7 @@ public abstract class Function {
      * whose memory is released and gathered again between forward and backward (ZeRO-3) is then
      * read where it is at backward time.
      */
-    protected final Function save(Tensor... tensors) {
+    protected final AutogradFunction save(Tensor... tensors) {
         for (Tensor t : tensors) {
             if (t.isParameter()) {
                 saved.add(t);
@@ -110,7 +110,7 @@ public abstract class Function {
         return name == null ? "" : " '" + name + "'";
     }
 
-    /** Bytes this Function holds for backward (for teaching and tests). */
+    /** Bytes this AutogradFunction holds for backward (for teaching and tests). */
     public long savedBytes() {
         long bytes = 0;
         for (int i = 0; i < saved.size(); i++) if (savedByHold.get(i)) bytes += saved.get(i).bytes();

@@ -7,10 +7,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import org.memlean.tensor.Tensor;
 
 /**
- * A layer or model: named parameters, named buffers, named child modules, a training/evaluation
+ * A layer or model: named parameters, named buffers, named child layers (PyTorch calls them modules), a training/evaluation
  * mode. Parameters and buffers are PARAMETER memory, kept until {@link #close()}.
  *
  * <p>Two rules make model transforms safe:
@@ -24,14 +25,20 @@ import org.memlean.tensor.Tensor;
  *       count, the optimizer, parameter files and {@link #close()} all see it once.</li>
  * </ul>
  */
-public abstract class Module implements AutoCloseable {
+public abstract class Layer implements UnaryOperator<Tensor>, AutoCloseable {
     private final Map<String, Tensor> parameters = new LinkedHashMap<>();
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
-    private final Map<String, Module> children = new LinkedHashMap<>();
+    private final Map<String, Layer> children = new LinkedHashMap<>();
     private boolean training = true;
 
-    /** Computes the module's output. Shapes are documented on each module. */
+    /** Computes the layer's output. Shapes are documented on each layer. */
     public abstract Tensor forward(Tensor input);
+
+    /** {@link #forward}: a layer is a function of a tensor, so {@code x.then(layer)} runs it on x. */
+    @Override
+    public final Tensor apply(Tensor input) {
+        return forward(input);
+    }
 
     /** Registers a parameter under {@code name}; returns it. */
     protected final Tensor parameter(String name, Tensor tensor) {
@@ -50,12 +57,12 @@ public abstract class Module implements AutoCloseable {
         return tensor;
     }
 
-    /** Registers a child module under {@code name}; returns it. */
-    protected final <M extends Module> M child(String name, M module) {
+    /** Registers a child layer under {@code name}; returns it. */
+    protected final <M extends Layer> M child(String name, M layer) {
         checkFree(name);
-        if (module == null) throw new IllegalArgumentException("child '" + name + "' is null");
-        children.put(name, module);
-        return module;
+        if (layer == null) throw new IllegalArgumentException("child '" + name + "' is null");
+        children.put(name, layer);
+        return layer;
     }
 
     private void checkFree(String name) {
@@ -69,18 +76,18 @@ public abstract class Module implements AutoCloseable {
      * Replaces a registered child — how a technique wraps part of an unchanged model — and returns
      * the child it replaced (close it if nothing else uses it).
      */
-    public final Module replaceChild(String name, Module module) {
+    public final Layer replaceChild(String name, Layer layer) {
         if (!children.containsKey(name)) {
             throw new IllegalArgumentException(getClass().getSimpleName() + " has no child named '" + name
                     + "'; its children are " + children.keySet());
         }
-        if (module == null) throw new IllegalArgumentException("cannot replace child '" + name + "' with null");
-        return children.put(name, module);
+        if (layer == null) throw new IllegalArgumentException("cannot replace child '" + name + "' with null");
+        return children.put(name, layer);
     }
 
     /** The child registered under {@code name}, looked up now: what a composite's forward calls. */
-    protected final Module part(String name) {
-        Module m = children.get(name);
+    protected final Layer part(String name) {
+        Layer m = children.get(name);
         if (m == null) {
             throw new IllegalStateException(getClass().getSimpleName() + " has no child named '" + name
                     + "'; its children are " + children.keySet());
@@ -89,18 +96,18 @@ public abstract class Module implements AutoCloseable {
     }
 
     /** Direct children by name. */
-    public final Map<String, Module> children() {
+    public final Map<String, Layer> children() {
         return Collections.unmodifiableMap(children);
     }
 
-    /** Every parameter of this module and its descendants, each once, by dotted name ("blocks.0.attn.qkv.weight"). */
+    /** Every parameter of this layer and its descendants, each once, by dotted name ("blocks.0.attn.qkv.weight"). */
     public final Map<String, Tensor> namedParameters() {
         Map<String, Tensor> all = new LinkedHashMap<>();
         collect("", all, identitySet(), false);
         return all;
     }
 
-    /** Every buffer of this module and its descendants, each once, by dotted name. */
+    /** Every buffer of this layer and its descendants, each once, by dotted name. */
     public final Map<String, Tensor> namedBuffers() {
         Map<String, Tensor> all = new LinkedHashMap<>();
         collect("", all, identitySet(), true);
@@ -148,28 +155,28 @@ public abstract class Module implements AutoCloseable {
         return n;
     }
 
-    /** Training mode (dropout active, batch norm on batch statistics), for this module and all below. */
-    public Module train() {
+    /** Training mode (dropout active, batch norm on batch statistics), for this layer and all below. */
+    public Layer train() {
         setTraining(true);
         return this;
     }
 
-    /** Evaluation mode (dropout off, batch norm on running statistics), for this module and all below. */
-    public Module eval() {
+    /** Evaluation mode (dropout off, batch norm on running statistics), for this layer and all below. */
+    public Layer eval() {
         setTraining(false);
         return this;
     }
 
     private void setTraining(boolean on) {
         training = on;
-        for (Module m : children.values()) m.setTraining(on);
+        for (Layer m : children.values()) m.setTraining(on);
     }
 
     public final boolean isTraining() {
         return training;
     }
 
-    /** Frees every parameter, gradient and buffer of this module and its descendants (each once). */
+    /** Frees every parameter, gradient and buffer of this layer and its descendants (each once). */
     @Override
     public void close() {
         for (Tensor t : namedState().values()) {
