@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
  * same formula code its chapter's measured test checks at small sizes: one formula, tested, then
  * extrapolated. Subclasses are picocli commands ({@code @Command(name = …)} with {@code @Option}s);
  * they are found with {@link java.util.ServiceLoader} (list them in
- * {@code META-INF/services/org.memlean.lab.Calculator}), so a chapter adds one without editing Main.
+ * {@code META-INF/services/org.memlean.lab.Calculator}), so a chapter adds one without editing the command line.
  */
 public abstract class Calculator implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object instead of text.")
@@ -31,7 +31,7 @@ public abstract class Calculator implements Callable<Integer> {
         try {
             results = calculate();
         } catch (IllegalArgumentException e) {
-            throw new Main.UsageError(e.getMessage());
+            throw new UsageError(e.getMessage());
         }
         System.out.print(json ? Json.write(results) + "\n" : text(results));
         return 0;

@@ -13,7 +13,7 @@ public final class Chapters {
     private Chapters() {}
 
     /** Replaces discovery with a fixed list (null restores ServiceLoader); for tests. */
-    static void override(List<Chapter> chapters) {
+    public static void override(List<Chapter> chapters) {
         override = chapters;
     }
 

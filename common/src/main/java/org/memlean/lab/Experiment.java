@@ -6,7 +6,6 @@ import java.util.Map;
 import java.util.function.Supplier;
 import org.memlean.memory.Device;
 import org.memlean.memory.MemoryMeter;
-import org.memlean.memory.Work;
 
 /**
  * Runs a chapter's arms and measures them honestly.

@@ -18,39 +18,6 @@ public final class Memory {
     /** Held across each native allocation or release and its ledger entry. */
     public static final Object LOCK = new Object();
 
-    /** Kernels running now, on all threads; and on this one. */
-    private static final java.util.concurrent.atomic.AtomicInteger KERNELS_RUNNING =
-            new java.util.concurrent.atomic.AtomicInteger();
-    private static final ThreadLocal<int[]> MY_KERNELS = ThreadLocal.withInitial(() -> new int[1]);
-
-    /**
-     * A kernel is starting on this thread. A kernel may hold native scratch of its own while it runs
-     * (libnd4j's matmul copies a transposed operand), which no ledger sees; the process-wide check
-     * therefore reads the counter only while no other thread is inside a kernel. While that check
-     * runs, kernels start under {@link #LOCK} so that a reading and a start cannot interleave.
-     */
-    public static void kernelStarting() {
-        if (MemoryMeter.processCheckRunning()) {
-            synchronized (LOCK) {
-                KERNELS_RUNNING.incrementAndGet();
-            }
-        } else {
-            KERNELS_RUNNING.incrementAndGet();
-        }
-        MY_KERNELS.get()[0]++;
-    }
-
-    /** The kernel this thread started has returned (its scratch is freed). */
-    public static void kernelFinished() {
-        MY_KERNELS.get()[0]--;
-        KERNELS_RUNNING.decrementAndGet();
-    }
-
-    /** Kernels running now on threads other than the calling one. */
-    static int kernelsRunningElsewhere() {
-        return KERNELS_RUNNING.get() - MY_KERNELS.get()[0];
-    }
-
     private Memory() {}
 
     /** An uninitialised buffer (every element will be written before it is read). */

@@ -39,8 +39,7 @@ public final class MemoryMeter implements AutoCloseable {
     private static final List<MemoryMeter> OPEN = Collections.synchronizedList(new ArrayList<>());
     private static final Map<Thread, Integer> THREADS_WITH_METERS = new HashMap<>();
     private static volatile int threadsWithMeters;
-    private static final AtomicLong TOTAL_LIVE = new AtomicLong();
-    private static volatile ProcessCheck processCheck;
+    static final AtomicLong TOTAL_LIVE = new AtomicLong();      // ledger bytes of every meter, for ProcessCheck
     private static final MemoryMeter GLOBAL = new MemoryMeter("global", false, null);
 
     private final String name;
@@ -186,10 +185,7 @@ public final class MemoryMeter implements AutoCloseable {
             atBackendPeak = live.clone();
         }
         if (!concurrent) maxDiscrepancy = Math.max(maxDiscrepancy, Math.abs(backendLive - ledgerLive));
-        ProcessCheck check = processCheck;
-        if (check != null && Thread.holdsLock(Memory.LOCK) && Memory.kernelsRunningElsewhere() == 0) {
-            check.observe(backendNow - TOTAL_LIVE.get(), kind, label);
-        }
+        ProcessCheck.observe(backendNow - TOTAL_LIVE.get(), kind, label);
         if (keepTimeline) {
             timeline.add(new MemoryEvent(sequence, System.nanoTime() - startNanos, kind, category, bytes, label,
                     live.clone(), ledgerLive, backendLive));
@@ -253,7 +249,7 @@ public final class MemoryMeter implements AutoCloseable {
 
     /**
      * The largest |backend − ledger| seen at any event while this meter metered alone; 0 when the
-     * two reconcile to the byte. (With concurrent meters, see {@link #checkProcess()}.)
+     * two reconcile to the byte. (With concurrent meters, see {@link ProcessCheck}.)
      */
     public synchronized long maxDiscrepancyBytes() {
         return maxDiscrepancy;
@@ -262,68 +258,6 @@ public final class MemoryMeter implements AutoCloseable {
     /** Number of buffers allocated under this meter. */
     public synchronized long allocationCount() {
         return allocations;
-    }
-
-    static boolean processCheckRunning() {
-        return processCheck != null;
-    }
-
-    /**
-     * Starts checking, at every allocation and release of every meter, that the backend counter
-     * equals the sum of all ledgers (plus what was untracked when the check began) — whenever no
-     * other thread is inside a kernel, whose own native scratch no ledger can see. One check at a time.
-     */
-    public static ProcessCheck checkProcess() {
-        synchronized (Memory.LOCK) {
-            if (processCheck != null) throw new IllegalStateException("a process check is already running");
-            ProcessCheck check = new ProcessCheck(Device.allocatedBytes() - TOTAL_LIVE.get());
-            processCheck = check;
-            return check;
-        }
-    }
-
-    /** The reconciliation of all meters together with the process-wide backend counter. */
-    public static final class ProcessCheck implements AutoCloseable {
-        private final long untrackedAtStart;
-        private long maxDeviation;
-        private String worst;
-        private long events;
-
-        private ProcessCheck(long untrackedAtStart) {
-            this.untrackedAtStart = untrackedAtStart;
-        }
-
-        private synchronized void observe(long untracked, MemoryEvent.Kind kind, String label) {
-            events++;
-            long deviation = untracked - untrackedAtStart;
-            if (Math.abs(deviation) > maxDeviation) {
-                maxDeviation = Math.abs(deviation);
-                worst = String.format(Locale.ROOT, "%+d bytes at %s '%s' on thread '%s'", deviation, kind, label,
-                        Thread.currentThread().getName());
-            }
-        }
-
-        /** The largest |backend − Σ ledgers| change seen at any event; 0 when everything reconciles. */
-        public synchronized long maxDeviationBytes() {
-            return maxDeviation;
-        }
-
-        /** Where the largest deviation was seen (signed: + an untracked allocation, − an untracked release). */
-        public synchronized String worstDeviation() {
-            return worst == null ? "none" : worst;
-        }
-
-        /** Events observed. */
-        public synchronized long events() {
-            return events;
-        }
-
-        @Override
-        public void close() {
-            synchronized (Memory.LOCK) {
-                if (processCheck == this) processCheck = null;
-            }
-        }
     }
 
     /** The events so far (empty for a meter started without a timeline). */

@@ -13,9 +13,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * the backend's counter falls, when the last hold goes — or when the {@link Scope} it was
  * allocated in closes, whichever comes first. Never left to the garbage collector.
  *
- * <p>Thread safety: a storage is normally used by the thread that made it, but simulated ranks
- * (chapter 7) read each other's buffers and may release them, so its counters are guarded by its
- * own lock and its release by the process-wide allocation lock ({@link Memory#LOCK}).
+ * <p>Thread safety: a storage is used by the thread that made it — its version counter is that
+ * thread's alone — but simulated ranks (chapter 7) read each other's buffers and may release them,
+ * so its holders and category are guarded by its own lock and its release by the process-wide
+ * allocation lock ({@link Memory#LOCK}).
  */
 public final class Storage {
     private final INDArray array;
@@ -70,23 +71,23 @@ public final class Storage {
     private String lastWriter;
 
     /** Bumped by every in-place write; autograd compares it with the value at save time. */
-    public synchronized int version() {
+    public int version() {
         return version;
     }
 
-    public synchronized void bumpVersion() {
+    public void bumpVersion() {
         version++;
         lastWriter = null;
     }
 
     /** An in-place op named {@code op} wrote into the buffer: bumps the version and remembers who. */
-    public synchronized void bumpVersion(String op) {
+    public void bumpVersion(String op) {
         version++;
         lastWriter = op;
     }
 
     /** The in-place op that last changed the buffer (null: an optimizer, or nothing named), for errors. */
-    public synchronized String lastWriter() {
+    public String lastWriter() {
         return lastWriter;
     }
 
@@ -94,7 +95,7 @@ public final class Storage {
      * Carries a version over from the buffer this one replaces (a ZeRO-3 parameter gathered again
      * holds the same values as before, so what autograd saved is still valid).
      */
-    public synchronized void continueVersion(int previous) {
+    public void continueVersion(int previous) {
         version = previous;
     }
 

@@ -1,6 +1,8 @@
 package org.memlean.optim;
 
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -14,7 +16,9 @@ import org.memlean.tensor.Compute;
 import org.memlean.tensor.Kernels;
 import org.memlean.tensor.Tensor;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.concurrency.AffinityManager;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
@@ -26,8 +30,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * every update will use (a {@link Workspace}, TEMPORARY); only then does it change a parameter. A
  * device budget reached while reserving leaves parameters, state and memory exactly as they were.
  *
- * <p>Subclasses say what they keep ({@link #initState}), how much scratch an update needs
- * ({@link #workspaceSlots}) and how they update ({@link #update}).
+ * <p>Subclasses say what they keep ({@link #initState}), the scratch an update needs, by name
+ * ({@link #scratch}), and how they update ({@link #update}).
  */
 public abstract class Optimizer implements AutoCloseable {
     private final List<Tensor> parameters;
@@ -74,7 +78,7 @@ public abstract class Optimizer implements AutoCloseable {
         try (workspace) {
             steps++;
             for (Tensor p : todo) {
-                workspace.bind(p);
+                workspace.bind(p, scratch(p));
                 update(p, p.grad(), workspace);
                 p.storage().bumpVersion();
             }
@@ -85,11 +89,19 @@ public abstract class Optimizer implements AutoCloseable {
     protected void initState(Tensor p) {}
 
     /**
-     * How many scratch buffers of {@code p}'s size (in its compute dtype) one update of {@code p}
-     * uses. The step reserves them once, for the largest parameter, before changing anything.
+     * The names of the scratch buffers of {@code p}'s size (in its compute dtype) one update of
+     * {@code p} uses. The step reserves them once, for the largest parameter, before changing anything.
      */
-    protected int workspaceSlots(Tensor p) {
-        return 0;
+    protected List<String> scratch(Tensor p) {
+        return List.of();
+    }
+
+    /** {@code names}, and — for a parameter stored below its compute dtype — a compute copy of each of {@code copies}. */
+    protected static List<String> scratch(Tensor p, List<String> names, String... copies) {
+        if (p.dtype() == Compute.of(p.dtype())) return names;
+        List<String> all = new ArrayList<>(names);
+        all.addAll(List.of(copies));
+        return all;
     }
 
     /** Applies one update to {@code p} given its gradient {@code g}, using only state and the workspace. */
@@ -156,13 +168,14 @@ public abstract class Optimizer implements AutoCloseable {
     public static final class Workspace implements AutoCloseable {
         private final Map<DataType, Storage> buffers = new IdentityHashMap<>();
         private Tensor bound;
+        private List<String> names = List.of();
 
         private Workspace() {}
 
         static Workspace reserve(List<Tensor> parameters, Optimizer optimizer) {
             Map<DataType, Long> elements = new IdentityHashMap<>();
             for (Tensor p : parameters) {
-                long need = Math.multiplyExact((long) optimizer.workspaceSlots(p), p.length());
+                long need = Math.multiplyExact((long) optimizer.scratch(p).size(), p.length());
                 elements.merge(Compute.of(p.dtype()), need, Math::max);
             }
             Workspace w = new Workspace();
@@ -179,8 +192,9 @@ public abstract class Optimizer implements AutoCloseable {
             return w;
         }
 
-        void bind(Tensor p) {
+        void bind(Tensor p, List<String> scratchNames) {
             bound = p;
+            names = scratchNames;
         }
 
         /** The compute dtype of the parameter being updated (FLOAT, or DOUBLE for DOUBLE parameters). */
@@ -188,38 +202,46 @@ public abstract class Optimizer implements AutoCloseable {
             return Compute.of(bound.dtype());
         }
 
-        /** Slot {@code i}: a scratch array shaped like the parameter being updated. */
-        public INDArray slot(int i) {
-            return slot(i, bound.shape());
+        /** Scratch buffer {@code name}, shaped like the parameter being updated. */
+        public INDArray get(String name) {
+            return get(name, bound.shape());
         }
 
-        /** Slot {@code i} viewed as {@code shape} (at most the parameter's size): for smaller scratch. */
-        public INDArray slot(int i, long... shape) {
-            return view(computeType(), i, shape);
+        /** Scratch buffer {@code name} viewed as {@code shape} (at most the parameter's size): for smaller scratch. */
+        public INDArray get(String name, long... shape) {
+            return view(computeType(), index(name), shape);
         }
 
         /**
-         * FLOAT slot {@code i}'s memory itself, for code that must work on the bits of each value (as
-         * stochastic rounding does): a view of the native buffer — reading and writing it allocates
+         * FLOAT scratch {@code name}'s memory itself, for code that must work on the bits of each value
+         * (as stochastic rounding does): a view of the native buffer — reading and writing it allocates
          * nothing. The host must hold the current values ({@code ensureLocation}); written values are
          * marked as the host's, so a GPU backend copies them back before the next kernel.
          */
-        public java.nio.FloatBuffer hostFloats(int i) {
-            INDArray view = slot(i);                                   // checks the slot exists
+        public FloatBuffer hostFloats(String name) {
+            INDArray view = get(name);                                   // checks the name exists
             if (view.dataType() != DataType.FLOAT) {
                 throw new IllegalStateException("hostFloats is for FLOAT parameters' workspaces, not " + view.dataType());
             }
-            org.nd4j.linalg.factory.Nd4j.getAffinityManager().ensureLocation(view,
-                    org.nd4j.linalg.api.concurrency.AffinityManager.Location.HOST);
-            java.nio.FloatBuffer all = buffers.get(DataType.FLOAT).array().data().asNioFloat();
+            Nd4j.getAffinityManager().ensureLocation(view, AffinityManager.Location.HOST);
+            FloatBuffer all = buffers.get(DataType.FLOAT).array().data().asNioFloat();
             int n = (int) bound.length();
+            int i = index(name);
             return all.position(i * n).limit(i * n + n).slice();
         }
 
-        /** Marks FLOAT slot {@code i} as written on the host (after {@link #hostFloats}). */
-        public void hostWritten(int i) {
-            org.nd4j.linalg.factory.Nd4j.getAffinityManager().tagLocation(slot(i),
-                    org.nd4j.linalg.api.concurrency.AffinityManager.Location.HOST);
+        /** Marks FLOAT scratch {@code name} as written on the host (after {@link #hostFloats}). */
+        public void hostWritten(String name) {
+            Nd4j.getAffinityManager().tagLocation(get(name), AffinityManager.Location.HOST);
+        }
+
+        private int index(String name) {
+            int i = names.indexOf(name);
+            if (i < 0) {
+                throw new IllegalStateException("no scratch '" + name + "' for " + bound + ": the optimizer's scratch(p) "
+                        + "names " + names);
+            }
+            return i;
         }
 
         private INDArray view(DataType type, int i, long... shape) {
@@ -228,23 +250,26 @@ public abstract class Optimizer implements AutoCloseable {
             for (long d : shape) want *= d;
             Storage buffer = buffers.get(type);
             if (want > n || buffer == null || (i + 1) * n > buffer.array().length()) {
-                throw new IllegalStateException("workspace slot " + i + " of " + java.util.Arrays.toString(shape)
-                        + " for " + bound + ": the optimizer reserved fewer slots than its update uses");
+                throw new IllegalStateException("scratch " + names.get(i) + " of " + Arrays.toString(shape)
+                        + " for " + bound + ": larger than the parameter, or not reserved");
             }
             INDArray flat = buffer.array().get(NDArrayIndex.interval(i * n, i * n + want));
             return flat.reshape('c', shape);
         }
 
-        /** {@code t}'s values in the compute dtype: its own array, or a copy in slot {@code i}. */
-        public INDArray in(int i, Tensor t) {
+        /**
+         * {@code t}'s values in the compute dtype: its own array, or (stored in a lower precision) a
+         * copy in scratch {@code name}.
+         */
+        public INDArray compute(String name, Tensor t) {
             if (t.dtype() == computeType()) return t.array();
-            INDArray copy = slot(i, t.shape());
+            INDArray copy = get(name, t.shape());
             Kernels.assign(copy, t.array());
             return copy;
         }
 
         /** Stores {@code values} into {@code t} (rounding to its dtype) unless they are its own array. */
-        public void out(Tensor t, INDArray values) {
+        public void store(Tensor t, INDArray values) {
             if (values != t.array()) Kernels.assign(t.array(), values);
         }
 

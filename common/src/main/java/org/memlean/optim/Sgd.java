@@ -31,33 +31,33 @@ public final class Sgd extends Optimizer {
         if (momentum > 0) addState(p, "momentum_buffer", p.dtype(), p.shape());
     }
 
-    /** One scratch buffer (the direction), plus compute copies of p, v and g for low-precision parameters. */
+    /** The direction; compute copies of p, g and v for low-precision parameters. */
     @Override
-    protected int workspaceSlots(Tensor p) {
-        return p.dtype() == org.memlean.tensor.Compute.of(p.dtype()) ? 1 : 4;
+    protected List<String> scratch(Tensor p) {
+        return scratch(p, List.of("direction"), "p", "g", "v");
     }
 
     @Override
     protected void update(Tensor p, Tensor g, Workspace w) {
-        INDArray direction = w.slot(0);
-        INDArray pc = w.in(1, p);
-        INDArray gc = w.in(3, g);
+        INDArray direction = w.get("direction");
+        INDArray param = w.compute("p", p);
+        INDArray grad = w.compute("g", g);
         if (weightDecay > 0) {
-            Kernels.scale(pc, weightDecay, direction);   // wd·p
-            Kernels.add(direction, gc, direction);       // g + wd·p
+            Kernels.scale(param, weightDecay, direction);                    // g + wd·p
+            Kernels.add(direction, grad, direction);
         } else {
-            Kernels.assign(direction, gc);
+            Kernels.assign(direction, grad);
         }
         if (momentum > 0) {
-            Tensor v = state(p, "momentum_buffer");
-            INDArray vc = w.in(2, v);
-            Kernels.scale(vc, momentum, vc);
-            Kernels.add(vc, direction, vc);
-            w.out(v, vc);
-            Kernels.assign(direction, vc);
+            Tensor vState = state(p, "momentum_buffer");
+            INDArray v = w.compute("v", vState);
+            Kernels.scale(v, momentum, v);                                   // v ← μ·v + g
+            Kernels.add(v, direction, v);
+            w.store(vState, v);
+            Kernels.assign(direction, v);
         }
-        Kernels.scale(direction, lr, direction);
-        Kernels.sub(pc, direction, pc);
-        w.out(p, pc);
+        Kernels.scale(direction, lr, direction);                             // p ← p − lr·v
+        Kernels.sub(param, direction, param);
+        w.store(p, param);
     }
 }

@@ -4,6 +4,7 @@ import org.memlean.memory.Category;
 import org.memlean.memory.DeviceOutOfMemoryException;
 import org.memlean.memory.Listeners;
 import org.memlean.memory.Memory;
+import org.memlean.memory.ProcessCheck;
 import org.memlean.memory.Storage;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -210,7 +211,7 @@ public final class Kernels {
     /** Runs {@code call}, announced to the listeners; a backend refusal becomes the course's error. */
     static void run(String name, long flops, Runnable call) {
         Listeners.kernel(name, flops, call);
-        Memory.kernelStarting();
+        ProcessCheck.kernelStarting();
         try {
             call.run();
         } catch (DeviceOutOfMemoryException e) {
@@ -221,7 +222,7 @@ public final class Kernels {
             }
             throw e;
         } finally {
-            Memory.kernelFinished();
+            ProcessCheck.kernelFinished();
         }
     }
 

@@ -224,7 +224,7 @@ class CollectiveTest {
 
     @Test
     void rankZeroRunsWithTheCallersListeners() {
-        try (Group g = Group.start(2, 0, SHORT, 1); org.memlean.memory.Work work = org.memlean.memory.Work.count()) {
+        try (Group g = Group.start(2, 0, SHORT, 1); org.memlean.lab.Work work = org.memlean.lab.Work.count()) {
             g.run("count", r -> {
                 r.collective().allReduce(filled(r.index(), 8));
                 return null;

@@ -67,7 +67,7 @@ class RanksTest {
         Map<Integer, RankResult> results = new ConcurrentHashMap<>();
         CyclicBarrier start = new CyclicBarrier(ranks);
         Device.settle();
-        try (MemoryMeter.ProcessCheck check = MemoryMeter.checkProcess()) {
+        try (ProcessCheck check = ProcessCheck.start()) {
             List<Thread> threads = new ArrayList<>();
             for (int r = 0; r < ranks; r++) {
                 int rank = r;

@@ -3,6 +3,8 @@ package org.memlean.ch04;
 import java.nio.FloatBuffer;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.memlean.optim.AdamSettings;
+import org.memlean.optim.AdamW;
 import org.memlean.optim.Optimizer;
 import org.memlean.tensor.Kernels;
 import org.memlean.tensor.Rng;
@@ -65,31 +67,21 @@ public final class Bf16 {
      * change: updates the rounding lost entirely (a diagnostic: 8 kernels more per parameter).
      */
     public static final class RoundingAdamW extends Optimizer {
-        private final double lr;
-        private final double beta1;
-        private final double beta2;
-        private final double eps;
-        private final double weightDecay;
+        private final AdamSettings settings;
         private final Rounding rounding;
         private boolean countLostUpdates;
         private long lostUpdates;
         private long countedUpdates;
 
-        public RoundingAdamW(List<Tensor> parameters, double lr, double beta1, double beta2, double eps, double weightDecay,
-                     Rounding rounding) {
+        public RoundingAdamW(List<Tensor> parameters, AdamSettings settings, Rounding rounding) {
             super(parameters);
-            org.memlean.optim.AdamW.requireValid("AdamW", lr, beta1, beta2, eps, weightDecay);
-            this.lr = lr;
-            this.beta1 = beta1;
-            this.beta2 = beta2;
-            this.eps = eps;
-            this.weightDecay = weightDecay;
+            this.settings = settings;
             this.rounding = rounding;
         }
 
         /** Betas (0.9, 0.999), eps 1e-8, no weight decay. */
         public RoundingAdamW(List<Tensor> parameters, double lr, Rounding rounding) {
-            this(parameters, lr, 0.9, 0.999, 1e-8, 0.0, rounding);
+            this(parameters, AdamSettings.defaults(lr).withoutWeightDecay(), rounding);
         }
 
         /** Starts (or stops) counting lost updates; the counts restart. */
@@ -119,57 +111,56 @@ public final class Bf16 {
 
         /** delta, old p, g, m, v, the float32 result, the stored result (or compensation), a count's scratch. */
         @Override
-        protected int workspaceSlots(Tensor p) {
-            return 8;
+        protected List<String> scratch(Tensor p) {
+            return List.of("delta", "old", "g", "m", "v", "next", "stored", "attempted");
         }
 
         @Override
         protected void update(Tensor p, Tensor g, Workspace w) {
             Tensor mState = state(p, "exp_avg");
             Tensor vState = state(p, "exp_avg_sq");
-            double correction2 = 1 - Math.pow(beta2, steps);
-            INDArray delta = w.slot(0);
-            INDArray old = w.slot(1);
+            INDArray delta = w.get("delta");
+            INDArray old = w.get("old");
             Kernels.assign(old, p.array());                             // p before the step, in float32
-            INDArray gc = w.in(2, g);
-            INDArray m = w.in(3, mState);
-            INDArray v = w.in(4, vState);
-            INDArray next = w.slot(5);
+            INDArray gc = w.compute("g", g);
+            INDArray m = w.compute("m", mState);
+            INDArray v = w.compute("v", vState);
+            INDArray next = w.get("next");
             // the moments and delta = lr · m̂ / (√v̂ + ε) in float32, in the fused kernel plain AdamW uses
             // (m and v are rounded into their dtype when written back, below)
-            Kernels.adamUpdate(gc, m, v, delta, lr, beta1, beta2, eps * Math.sqrt(correction2), (int) (steps - 1));
+            AdamW.moments(gc, m, v, delta, settings, steps);
             // delta += lr · wd · p   (AdamW's decoupled decay, folded in)
-            if (weightDecay > 0) {
-                Kernels.scale(old, lr * weightDecay, next);
+            if (settings.weightDecay() > 0) {
+                Kernels.scale(old, settings.lr() * settings.weightDecay(), next);
                 Kernels.add(delta, next, delta);
             }
-            w.out(mState, m);
-            w.out(vState, v);
-            INDArray stored = w.slot(6);
+            w.store(mState, m);
+            w.store(vState, v);
+            INDArray stored = w.get("stored");
             boolean counting = countLostUpdates && p.dtype() != w.computeType();
             switch (rounding) {
                 case NEAREST -> {
                     Kernels.sub(old, delta, next);                      // the float32 result
                     if (counting) markAttempted(old, next, w);
-                    w.out(p, next);                                 // rounded to nearest even
+                    w.store(p, next);                                 // rounded to nearest even
                 }
                 case STOCHASTIC -> {
                     Kernels.sub(old, delta, next);
                     if (counting) markAttempted(old, next, w);      // before the rounding replaces next
                     if (p.dtype() != w.computeType()) {             // a float32 parameter needs no rounding
-                        stochasticRound(w.hostFloats(5), new SplittableRandom(Rng.nextLong()));
-                        w.hostWritten(5);
+                        stochasticRound(w.hostFloats("next"), new SplittableRandom(Rng.nextLong()));
+                        w.hostWritten("next");
                     }
-                    w.out(p, next);                                 // exact: next holds bf16 values now
+                    w.store(p, next);                                 // exact: next holds bf16 values now
                 }
                 case KAHAN -> {
                     // y = −delta − c;  p = round(old + y);  c = (p − old) − y
                     Tensor cState = state(p, "compensation");
-                    Kernels.add(delta, w.in(6, cState), delta);
+                    Kernels.add(delta, w.compute("stored", cState), delta);
                     Kernels.scale(delta, -1, delta);                    // y
                     Kernels.add(old, delta, next);                      // the float32 result
                     if (counting) markAttempted(old, next, w);
-                    w.out(p, next);
+                    w.store(p, next);
                 }
             }
             Kernels.assign(stored, p.array());                          // what was stored, in float32
@@ -177,13 +168,13 @@ public final class Bf16 {
             if (rounding == Rounding.KAHAN) {
                 Kernels.sub(stored, old, next);                         // what the step really added
                 Kernels.sub(next, delta, next);                         // minus what it meant to add: −(lost part)
-                w.out(state(p, "compensation"), next);
+                w.store(state(p, "compensation"), next);
             }
         }
 
-        /** Slot 7 := 1 where the float32 result differs from the old value (an update was computed). */
+        /** attempted := 1 where the float32 result differs from the old value (an update was computed). */
         private static void markAttempted(INDArray old, INDArray next, Workspace w) {
-            INDArray attempted = w.slot(7);
+            INDArray attempted = w.get("attempted");
             Kernels.sub(next, old, attempted);
             Kernels.abs(attempted, attempted);
             Kernels.sign(attempted, attempted);
@@ -191,14 +182,14 @@ public final class Bf16 {
 
         /** Counts elements marked attempted whose stored value equals the old one: the update was lost. */
         private void countLost(INDArray old, INDArray stored, Workspace w) {
-            INDArray attempted = w.slot(7);
-            INDArray applied = w.slot(2);                           // g's copy, not needed any more
+            INDArray attempted = w.get("attempted");
+            INDArray applied = w.get("g");                          // g's copy is not needed any more
             Kernels.sub(stored, old, applied);
             Kernels.abs(applied, applied);
             Kernels.sign(applied, applied);                             // 1 where the stored value moved
             Kernels.mul(attempted, applied, applied);
             Kernels.sub(attempted, applied, attempted);                 // 1 where computed and lost
-            INDArray total = w.slot(3, 1);
+            INDArray total = w.get("m", 1);                         // nor is m's
             Kernels.sum(attempted, false, new int[0], total.reshape('c', new long[0]));
             lostUpdates += Math.round(total.getDouble(0));
             countedUpdates += attempted.length();

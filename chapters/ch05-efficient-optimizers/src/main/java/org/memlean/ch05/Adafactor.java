@@ -58,55 +58,61 @@ public final class Adafactor extends Optimizer {
     }
 
     /**
-     * G (then U); V̂ (before it, the column sums; after it, scratch); the row sums (then a scalar);
-     * compute copies of p and g for low-precision parameters. Three buffers of the parameter's size,
-     * for a FLOAT parameter.
+     * G and V̂, each of the parameter's size, and U — written over G, which it no longer needs
+     * (a third buffer would cost the largest parameter's size again); one small buffer for the row
+     * sums, the column sums and a scalar in turn; compute copies of p and g for low-precision
+     * parameters.
      */
     @Override
-    protected int workspaceSlots(Tensor p) {
-        return p.dtype() == org.memlean.tensor.Compute.of(p.dtype()) ? 3 : 5;
+    protected List<String> scratch(Tensor p) {
+        return scratch(p, List.of("G, then U", "V̂", "sums"), "p", "g");
     }
 
     @Override
     protected void update(Tensor p, Tensor g, Workspace w) {
         double t = steps;
-        double rho = Math.min(maxRelativeStep, 1 / Math.sqrt(t));
-        double beta2 = 1 - Math.pow(t, -0.8);
-        INDArray gc = w.in(3, g);
-        INDArray pc = w.in(4, p);
-        INDArray u = w.slot(0);
-        INDArray v = w.slot(1);
-        INDArray scalar = w.slot(2, 1);
-        Kernels.mul(gc, gc, u);
-        Kernels.addScalar(u, EPS1, u);                                       // G = g² + ε1
+        double rho = Math.min(maxRelativeStep, 1 / Math.sqrt(t));        // ρ_t
+        double beta2 = 1 - Math.pow(t, -0.8);                             // β̂2_t
+        INDArray grad = w.compute("g", g);
+        INDArray param = w.compute("p", p);
+        INDArray squared = w.get("G, then U");
+        INDArray vHat = w.get("V̂");
+        Kernels.mul(grad, grad, squared);
+        Kernels.addScalar(squared, EPS1, squared);                        // G = g² + ε1
         if (p.rank() == 2) {
             long rows = p.size(0);
             long cols = p.size(1);
-            INDArray r = state(p, "exp_avg_sq_row").array();
-            INDArray c = state(p, "exp_avg_sq_col").array();
-            INDArray rowSums = w.slot(2, rows);
-            INDArray colSums = w.slot(1, cols);
-            Kernels.sum(u, false, new int[] {1}, rowSums);
-            Kernels.sum(u, false, new int[] {0}, colSums);
-            decay(r, rowSums, beta2);
-            decay(c, colSums, beta2);
-            Kernels.sum(r, false, new int[0], scalar.reshape('c', new long[0]));
-            double total = scalar.getDouble(0);
-            Kernels.mul(r.reshape('c', rows, 1), c.reshape('c', 1, cols), v);   // R·Cᵀ
-            Kernels.scale(v, 1 / total, v);                                      // V̂ = R·Cᵀ / ΣR
+            INDArray r = state(p, "exp_avg_sq_row").array();               // R (r)
+            INDArray c = state(p, "exp_avg_sq_col").array();               // C (c)
+            INDArray rowSums = w.get("sums", rows);
+            Kernels.sum(squared, false, new int[] {1}, rowSums);
+            decay(r, rowSums, beta2);                                      // R ← β̂2·R + (1 − β̂2)·rowsum(G)
+            INDArray colSums = w.get("sums", cols);
+            Kernels.sum(squared, false, new int[] {0}, colSums);
+            decay(c, colSums, beta2);                                      // C ← β̂2·C + (1 − β̂2)·colsum(G)
+            Kernels.mul(r.reshape('c', rows, 1), c.reshape('c', 1, cols), vHat);   // R·Cᵀ
+            Kernels.scale(vHat, 1 / sum(r, w), vHat);                      // V̂ = R·Cᵀ / ΣR
         } else {
             INDArray full = state(p, "exp_avg_sq").array();
-            decay(full, u, beta2);
-            Kernels.assign(v, full);
+            decay(full, squared, beta2);                                   // V ← β̂2·V + (1 − β̂2)·G
+            Kernels.assign(vHat, full);
         }
-        Kernels.sqrt(v, v);
-        Kernels.div(gc, v, u);                                                   // U = g / √V̂
-        double rmsU = rms(u, v, scalar);
-        double rmsP = rms(pc, v, scalar);
-        double step = Math.max(EPS2, rmsP) * rho / Math.max(1, rmsU / CLIP);
+        INDArray u = squared;                                              // G is no longer needed
+        Kernels.sqrt(vHat, vHat);
+        Kernels.div(grad, vHat, u);                                        // U = g / √V̂
+        double rmsU = rms(u, vHat, w);
+        double rmsP = rms(param, vHat, w);
+        double step = Math.max(EPS2, rmsP) * rho / Math.max(1, rmsU / CLIP);   // max(ε2, RMS(p))·ρ_t / max(1, RMS(U)/d)
         Kernels.scale(u, step, u);
-        Kernels.sub(pc, u, pc);
-        w.out(p, pc);
+        Kernels.sub(param, u, param);                                      // p ← p − step·U
+        w.store(p, param);
+    }
+
+    /** ΣR, read back to Java (one element of the small scratch). */
+    private static double sum(INDArray x, Workspace w) {
+        INDArray scalar = w.get("sums", 1);
+        Kernels.sum(x, false, new int[0], scalar.reshape('c', new long[0]));
+        return scalar.getDouble(0);
     }
 
     /** state ← β·state + (1 − β)·fresh (fresh is overwritten). */
@@ -116,9 +122,10 @@ public final class Adafactor extends Optimizer {
         Kernels.add(state, fresh, state);
     }
 
-    /** √(mean(x²)), read back to Java (scratch of x's size and a one-element slot). */
-    private static double rms(INDArray x, INDArray scratch, INDArray scalar) {
+    /** √(mean(x²)), read back to Java (x² into {@code scratch} of x's size). */
+    private static double rms(INDArray x, INDArray scratch, Workspace w) {
         Kernels.mul(x, x, scratch);
+        INDArray scalar = w.get("sums", 1);
         Kernels.mean(scratch, false, new int[0], scalar.reshape('c', new long[0]));
         return Math.sqrt(scalar.getDouble(0));
     }

@@ -3,6 +3,7 @@ package org.memlean.ch05;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.util.List;
+import org.memlean.optim.AdamSettings;
 import org.memlean.optim.Optimizer;
 import org.memlean.tensor.Kernels;
 import org.memlean.tensor.Tensor;
@@ -39,20 +40,15 @@ public final class AdamW8bit extends Optimizer {
     /** The 256 values of the signed dynamic map, ascending. */
     static final float[] MAP = dynamicMap();
 
-    private final double lr;
-    private final double beta1;
-    private final double beta2;
-    private final double eps;
-    private final double weightDecay;
+    private final AdamSettings settings;
+
+    public AdamW8bit(List<Tensor> parameters, AdamSettings settings) {
+        super(parameters);
+        this.settings = settings;
+    }
 
     public AdamW8bit(List<Tensor> parameters, double lr, double beta1, double beta2, double eps, double weightDecay) {
-        super(parameters);
-        org.memlean.optim.AdamW.requireValid("AdamW8bit", lr, beta1, beta2, eps, weightDecay);
-        this.lr = lr;
-        this.beta1 = beta1;
-        this.beta2 = beta2;
-        this.eps = eps;
-        this.weightDecay = weightDecay;
+        this(parameters, new AdamSettings(lr, beta1, beta2, eps, weightDecay));
     }
 
     /** Whether a tensor of {@code elements} elements gets 8-bit moments. */
@@ -115,45 +111,48 @@ public final class AdamW8bit extends Optimizer {
         }
     }
 
-    /** scratch, and the dequantised m and v. */
+    /** scratch, and the dequantised m and v (for a parameter whose moments are 8-bit). */
     @Override
-    protected int workspaceSlots(Tensor p) {
-        return 3;
+    protected List<String> scratch(Tensor p) {
+        return List.of("scratch", "m", "v");
     }
 
     @Override
     protected void update(Tensor p, Tensor g, Workspace w) {
         boolean eight = quantised(p.length());
-        INDArray scratch = w.slot(0);
-        INDArray m = eight ? w.slot(1) : state(p, "exp_avg").array();
-        INDArray v = eight ? w.slot(2) : state(p, "exp_avg_sq").array();
-        if (eight) {
-            dequantise(state(p, "exp_avg_codes"), state(p, "exp_avg_scales"), w.hostFloats(1));
-            w.hostWritten(1);
-            dequantise(state(p, "exp_avg_sq_codes"), state(p, "exp_avg_sq_scales"), w.hostFloats(2));
-            w.hostWritten(2);
+        INDArray scratch = w.get("scratch");
+        INDArray m = eight ? w.get("m") : state(p, "exp_avg").array();
+        INDArray v = eight ? w.get("v") : state(p, "exp_avg_sq").array();
+        if (eight) {                                                 // 8-bit codes → float32 moments
+            dequantise(state(p, "exp_avg_codes"), state(p, "exp_avg_scales"), w.hostFloats("m"));
+            w.hostWritten("m");
+            dequantise(state(p, "exp_avg_sq_codes"), state(p, "exp_avg_sq_scales"), w.hostFloats("v"));
+            w.hostWritten("v");
         }
-        INDArray pa = p.array();
-        INDArray ga = g.array();
+        INDArray param = p.array();
+        INDArray grad = g.array();
+        double lr = settings.lr();
+        double beta1 = settings.beta1();
+        double beta2 = settings.beta2();
         double correction1 = 1 - Math.pow(beta1, steps);
         double correction2 = 1 - Math.pow(beta2, steps);
-        if (weightDecay > 0) Kernels.scale(pa, 1 - lr * weightDecay, pa);
-        Kernels.scale(m, beta1, m);
-        Kernels.scale(ga, 1 - beta1, scratch);
+        if (settings.weightDecay() > 0) Kernels.scale(param, 1 - lr * settings.weightDecay(), param);  // p·(1 − lr·wd)
+        Kernels.scale(m, beta1, m);                                  // m ← β1·m + (1 − β1)·g
+        Kernels.scale(grad, 1 - beta1, scratch);
         Kernels.add(m, scratch, m);
-        Kernels.mul(ga, ga, scratch);
+        Kernels.mul(grad, grad, scratch);                            // v ← β2·v + (1 − β2)·g²
         Kernels.scale(scratch, 1 - beta2, scratch);
         Kernels.scale(v, beta2, v);
         Kernels.add(v, scratch, v);
-        Kernels.scale(v, 1 / correction2, scratch);
+        Kernels.scale(v, 1 / correction2, scratch);                  // p ← p − lr·m̂ / (√v̂ + ε)
         Kernels.sqrt(scratch, scratch);
-        Kernels.addScalar(scratch, eps, scratch);
+        Kernels.addScalar(scratch, settings.eps(), scratch);
         Kernels.div(m, scratch, scratch);
         Kernels.scale(scratch, lr / correction1, scratch);
-        Kernels.sub(pa, scratch, pa);
-        if (eight) {
-            quantise(w.hostFloats(1), state(p, "exp_avg_codes"), state(p, "exp_avg_scales"));
-            quantise(w.hostFloats(2), state(p, "exp_avg_sq_codes"), state(p, "exp_avg_sq_scales"));
+        Kernels.sub(param, scratch, param);
+        if (eight) {                                                 // float32 moments → 8-bit codes
+            quantise(w.hostFloats("m"), state(p, "exp_avg_codes"), state(p, "exp_avg_scales"));
+            quantise(w.hostFloats("v"), state(p, "exp_avg_sq_codes"), state(p, "exp_avg_sq_scales"));
         }
     }
 

@@ -47,20 +47,20 @@ public final class Lion extends Optimizer {
         addState(p, "exp_avg", p.dtype(), p.shape());
     }
 
-    /** The interpolation c, and compute copies of p, g, m for low-precision parameters. */
+    /** The interpolation c and a scratch; compute copies of p, g, m for low-precision parameters. */
     @Override
-    protected int workspaceSlots(Tensor p) {
-        return p.dtype() == org.memlean.tensor.Compute.of(p.dtype()) ? 2 : 5;
+    protected List<String> scratch(Tensor p) {
+        return scratch(p, List.of("c", "scratch"), "p", "g", "m");
     }
 
     @Override
     protected void update(Tensor p, Tensor g, Workspace w) {
         Tensor mState = state(p, "exp_avg");
-        INDArray c = w.slot(0);
-        INDArray scratch = w.slot(1);
-        INDArray pc = w.in(2, p);
-        INDArray gc = w.in(3, g);
-        INDArray m = w.in(4, mState);
+        INDArray c = w.get("c");
+        INDArray scratch = w.get("scratch");
+        INDArray pc = w.compute("p", p);
+        INDArray gc = w.compute("g", g);
+        INDArray m = w.compute("m", mState);
         Kernels.scale(m, beta1, c);
         Kernels.scale(gc, 1 - beta1, scratch);
         Kernels.add(c, scratch, c);                          // c = β1·m + (1 − β1)·g
@@ -71,7 +71,7 @@ public final class Lion extends Optimizer {
         Kernels.scale(m, beta2, m);
         Kernels.scale(gc, 1 - beta2, scratch);
         Kernels.add(m, scratch, m);                          // m = β2·m + (1 − β2)·g
-        w.out(p, pc);
-        w.out(mState, m);
+        w.store(p, pc);
+        w.store(mState, m);
     }
 }

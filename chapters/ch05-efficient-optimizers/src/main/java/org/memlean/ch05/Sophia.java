@@ -65,18 +65,18 @@ public final class Sophia extends Optimizer {
         addState(p, "hessian", p.dtype(), p.shape());
     }
 
-    /** Two scratch buffers. */
+    /** The clipped ratio, and the denominator (then sign(m)). */
     @Override
-    protected int workspaceSlots(Tensor p) {
-        return 2;
+    protected List<String> scratch(Tensor p) {
+        return List.of("ratio", "denominator");
     }
 
     @Override
     protected void update(Tensor p, Tensor g, Workspace w) {
         INDArray m = state(p, "exp_avg").array();
         INDArray h = state(p, "hessian").array();
-        INDArray a = w.slot(0);
-        INDArray b = w.slot(1);
+        INDArray a = w.get("ratio");
+        INDArray b = w.get("denominator");
         INDArray pa = p.array();
         Kernels.scale(m, beta1, m);
         Kernels.scale(g.array(), 1 - beta1, a);

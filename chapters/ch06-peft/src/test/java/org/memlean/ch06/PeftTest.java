@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.memlean.ch06.PeftChapter.Method;
 import org.memlean.data.SortTask;
 import org.memlean.lab.Experiment;
-import org.memlean.lab.Main;
+import org.memlean.tools.Main;
 import org.memlean.memory.Device;
 import org.memlean.memory.MemoryMeter;
 import org.memlean.memory.Scope;

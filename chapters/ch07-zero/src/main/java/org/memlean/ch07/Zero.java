@@ -17,6 +17,7 @@ import org.memlean.memory.Storage;
 import org.memlean.nn.Gpt;
 import org.memlean.nn.GptConfig;
 import org.memlean.nn.Layer;
+import org.memlean.optim.AdamSettings;
 import org.memlean.optim.AdamW;
 import org.memlean.tensor.Hooks;
 import org.memlean.tensor.Kernels;
@@ -74,9 +75,6 @@ public final class Zero {
             return this == ZERO3;
         }
     }
-
-    /** AdamW's hyper-parameters, the same for every stage (and for the one-rank reference). */
-    public record Adam(double lr, double beta1, double beta2, double eps, double weightDecay) {}
 
     // ---------------------------------------------------------------- the formulas (one home)
 
@@ -158,7 +156,7 @@ public final class Zero {
     public static final class Replica implements AutoCloseable {
         private final Stage stage;
         private final Collective comm;
-        private final Adam adam;
+        private final AdamSettings adam;
         private final Gpt model;
         private final Map<String, Tensor> parameters;      // the model's, by name, in order
         private final List<Shard> shards = new ArrayList<>();
@@ -171,7 +169,7 @@ public final class Zero {
          * rank 0's weights (a broadcast, as DDP's constructor does), then moves to the device what
          * the stage keeps there: every parameter, or for ZeRO-3 only this rank's chunk of each.
          */
-        public Replica(Stage stage, GptConfig config, Collective comm, Adam adam) {
+        public Replica(Stage stage, GptConfig config, Collective comm, AdamSettings adam) {
             this.stage = stage;
             this.comm = comm;
             this.adam = adam;
@@ -188,8 +186,7 @@ public final class Zero {
                 if (stage.partitionsGradients()) {
                     for (Shard sh : shards) sh.param.registerPostAccumulateGradHook(p -> reduceAndFree(sh));
                 }
-                this.ddpOptimizer = stage == Stage.DDP ? new AdamW(model.parameters(), adam.lr(), adam.beta1(),
-                        adam.beta2(), adam.eps(), adam.weightDecay()) : null;
+                this.ddpOptimizer = stage == Stage.DDP ? new AdamW(model.parameters(), adam) : null;
             } catch (RuntimeException e) {
                 close();
                 throw e;
@@ -391,8 +388,7 @@ public final class Zero {
                     INDArray p = stage.partitionsParameters() ? sh.head(sh.values) : sh.chunkOf(sh.param.array());
                     INDArray g = stage.partitionsGradients() ? sh.head(sh.grad) : sh.chunkOf(sh.param.grad().array());
                     AdamW.apply(p, g, sh.head(sh.m), sh.head(sh.v),
-                            scratch.array().get(NDArrayIndex.interval(0, sh.length)), adam.lr(), adam.beta1(),
-                            adam.beta2(), adam.eps(), adam.weightDecay(), steps);
+                            scratch.array().get(NDArrayIndex.interval(0, sh.length)), adam, steps);
                 }
             } finally {
                 scratch.free();

@@ -23,6 +23,7 @@ import org.memlean.memory.MemoryMeter;
 import org.memlean.memory.Scope;
 import org.memlean.nn.Gpt;
 import org.memlean.nn.GptConfig;
+import org.memlean.optim.AdamSettings;
 import org.memlean.optim.AdamW;
 import org.memlean.tensor.Rng;
 import org.memlean.tensor.Tensor;
@@ -67,7 +68,7 @@ public final class ZeroChapter implements Chapter {
     }
 
     /** AdamW as the earlier chapters train the reversal task (no weight decay, β2 = 0.99). */
-    public static final Zero.Adam ADAM = new Zero.Adam(3e-3, 0.9, 0.99, 1e-8, 0);
+    public static final AdamSettings ADAM = new AdamSettings(3e-3, 0.9, 0.99, 1e-8, 0);
     /** Rank r starts from stream (SEED, r); rank 0's weights are broadcast to all. */
     public static final long SEED = 71;
     private static final long DATA_SEED = 73;
@@ -231,8 +232,7 @@ public final class ZeroChapter implements Chapter {
         Rng.seed(SEED, 0);                                       // rank 0's stream: the weights every rank starts from
         ReversalTask task = new ReversalTask(setup.digits(), DATA_SEED);
         try (Gpt model = new Gpt(setup.config());
-             AdamW adam = new AdamW(model.parameters(), ADAM.lr(), ADAM.beta1(), ADAM.beta2(), ADAM.eps(),
-                     ADAM.weightDecay())) {
+             AdamW adam = new AdamW(model.parameters(), ADAM)) {
             for (int i = 0; i < steps; i++) {
                 Examples global = task.nextExamples(setup.globalBatch());
                 Training.step(model, adam, () -> {

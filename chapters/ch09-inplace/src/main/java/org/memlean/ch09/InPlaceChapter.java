@@ -12,6 +12,7 @@ import org.memlean.lab.Size;
 import org.memlean.lab.Training;
 import org.memlean.nn.Gpt;
 import org.memlean.nn.GptConfig;
+import org.memlean.optim.AdamSettings;
 import org.memlean.optim.AdamW;
 import org.memlean.optim.Optimizer;
 import org.memlean.tensor.Rng;
@@ -109,7 +110,7 @@ public final class InPlaceChapter implements Chapter {
 
     public static Optimizer optimizer(Variant v, Gpt model) {
         return v == Variant.OPTIMIZER_OUT_OF_PLACE
-                ? new OutOfPlaceAdamW(model.parameters(), 3e-3, 0.9, 0.99, 1e-8, 0)
+                ? new OutOfPlaceAdamW(model.parameters(), new AdamSettings(3e-3, 0.9, 0.99, 1e-8, 0))
                 : new AdamW(model.parameters(), 3e-3, 0.9, 0.99, 1e-8, 0);
     }
 

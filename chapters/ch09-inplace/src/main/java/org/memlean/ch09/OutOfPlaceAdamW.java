@@ -4,6 +4,7 @@ import java.util.List;
 import org.memlean.memory.Category;
 import org.memlean.memory.Memory;
 import org.memlean.memory.Storage;
+import org.memlean.optim.AdamSettings;
 import org.memlean.optim.AdamW;
 import org.memlean.optim.Optimizer;
 import org.memlean.tensor.Kernels;
@@ -16,19 +17,11 @@ import org.memlean.tensor.Tensor;
  * of each parameter per step, and the largest parameter held twice for a moment.
  */
 public final class OutOfPlaceAdamW extends Optimizer {
-    private final double lr;
-    private final double beta1;
-    private final double beta2;
-    private final double eps;
-    private final double weightDecay;
+    private final AdamSettings settings;
 
-    public OutOfPlaceAdamW(List<Tensor> parameters, double lr, double beta1, double beta2, double eps, double weightDecay) {
+    public OutOfPlaceAdamW(List<Tensor> parameters, AdamSettings settings) {
         super(parameters);
-        this.lr = lr;
-        this.beta1 = beta1;
-        this.beta2 = beta2;
-        this.eps = eps;
-        this.weightDecay = weightDecay;
+        this.settings = settings;
     }
 
     @Override
@@ -38,16 +31,16 @@ public final class OutOfPlaceAdamW extends Optimizer {
     }
 
     @Override
-    protected int workspaceSlots(Tensor p) {
-        return 1;
+    protected List<String> scratch(Tensor p) {
+        return List.of("update");
     }
 
     @Override
     protected void update(Tensor p, Tensor g, Workspace w) {
         Storage fresh = Memory.allocate(p.dtype(), p.shape(), Category.PARAMETER, p.name() + " (updated)");
         Kernels.assign(fresh.array(), p.array());
-        AdamW.apply(fresh.array(), g.array(), state(p, "exp_avg").array(), state(p, "exp_avg_sq").array(), w.slot(0),
-                lr, beta1, beta2, eps, weightDecay, steps);
+        AdamW.apply(fresh.array(), g.array(), state(p, "exp_avg").array(), state(p, "exp_avg_sq").array(), w.get("update"),
+                settings, steps);
         p.releaseStorage();                          // the old value
         p.attachStorage(fresh);
     }

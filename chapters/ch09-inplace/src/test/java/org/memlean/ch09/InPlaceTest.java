@@ -17,7 +17,7 @@ import org.memlean.memory.Device;
 import org.memlean.memory.LeakCheck;
 import org.memlean.memory.MemoryMeter;
 import org.memlean.memory.Scope;
-import org.memlean.memory.Work;
+import org.memlean.lab.Work;
 import org.memlean.nn.Gpt;
 import org.memlean.nn.GptConfig;
 import org.memlean.nn.Layer;

@@ -8,7 +8,7 @@ import org.memlean.grading.Task;
 import org.memlean.memory.Category;
 import org.memlean.memory.MemoryMeter;
 import org.memlean.memory.Scope;
-import org.memlean.memory.Work;
+import org.memlean.lab.Work;
 import org.memlean.tensor.Masks;
 import org.memlean.tensor.LinearAlgebra;
 import org.memlean.tensor.Rng;

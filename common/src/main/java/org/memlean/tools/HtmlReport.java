@@ -1,4 +1,4 @@
-package org.memlean.lab;
+package org.memlean.tools;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -7,6 +7,8 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
+import org.memlean.lab.Measurement;
+import org.memlean.lab.Report;
 import org.memlean.memory.Bytes;
 import org.memlean.memory.Device;
 

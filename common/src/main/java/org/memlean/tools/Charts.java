@@ -1,4 +1,4 @@
-package org.memlean.lab;
+package org.memlean.tools;
 
 import java.awt.Color;
 import java.awt.Font;
@@ -26,7 +26,10 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
+import org.memlean.lab.Measurement;
+import org.memlean.lab.Report;
 import org.memlean.memory.Category;
+import org.memlean.memory.Memory;
 import org.memlean.memory.MemoryEvent;
 
 /**

@@ -1,18 +1,30 @@
-package org.memlean.lab;
+package org.memlean.tools;
 
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.memlean.lab.Anatomy;
+import org.memlean.lab.Calculator;
+import org.memlean.lab.Chapter;
+import org.memlean.lab.Chapters;
+import org.memlean.lab.Experiment;
+import org.memlean.lab.Json;
+import org.memlean.lab.Measurement;
+import org.memlean.lab.Ratio;
+import org.memlean.lab.Report;
+import org.memlean.lab.Size;
+import org.memlean.lab.TextTable;
+import org.memlean.lab.UsageError;
 import org.memlean.memory.Bytes;
 import org.memlean.memory.Category;
 import org.memlean.memory.Device;
 import org.memlean.nn.GptConfig;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /** The course's command line: {@code ./memlean list | run chNN | tour | anatomy}. */
 @Command(name = "memlean", mixinStandardHelpOptions = true, version = "memlean 0.1.0",
@@ -116,12 +128,6 @@ public final class Main implements Callable<Integer> {
         java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         if (os instanceof com.sun.management.OperatingSystemMXBean sun) return sun.getTotalMemorySize();
         return Long.MAX_VALUE;
-    }
-
-    static final class UsageError extends RuntimeException {
-        UsageError(String message) {
-            super(message);
-        }
     }
 
     /** Listed in the help; ./memlean runs the grader itself (in child JVMs, from the exercises' test classpath). */

@@ -1,17 +1,16 @@
-package org.memlean.lab;
-
-import static org.assertj.core.api.Assertions.assertThat;
+package org.memlean.tools;
 
 import org.junit.jupiter.api.Test;
 import org.memlean.data.ReversalTask;
+import org.memlean.lab.Training;
+import org.memlean.lab.Work;
 import org.memlean.memory.Device;
 import org.memlean.memory.MemoryMeter;
-import org.memlean.memory.Trace;
-import org.memlean.memory.Work;
-import org.memlean.tensor.Rng;
 import org.memlean.nn.Gpt;
 import org.memlean.nn.GptConfig;
 import org.memlean.optim.AdamW;
+import org.memlean.tensor.Rng;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** The bench's machinery (not its timings: those are the bench's job, not a unit test's). */
 class BenchTest {

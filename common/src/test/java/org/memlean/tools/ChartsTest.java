@@ -1,4 +1,4 @@
-package org.memlean.lab;
+package org.memlean.tools;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package org.memlean.memory;
+package org.memlean.tools;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -6,6 +6,9 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.memlean.memory.Listener;
+import org.memlean.memory.Listeners;
+import org.memlean.memory.Storage;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;

@@ -1,14 +1,18 @@
-package org.memlean.lab;
+package org.memlean.tools;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.memlean.lab.Chapter;
+import org.memlean.lab.Chapters;
+import org.memlean.lab.FakeChapter;
+import org.memlean.lab.Report;
+import org.memlean.lab.Size;
+import static org.assertj.core.api.Assertions.assertThat;
 
 class MainTest {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();

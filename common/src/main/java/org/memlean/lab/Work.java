@@ -1,5 +1,8 @@
-package org.memlean.memory;
+package org.memlean.lab;
 
+import org.memlean.memory.Listener;
+import org.memlean.memory.Listeners;
+import org.memlean.memory.Storage;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**

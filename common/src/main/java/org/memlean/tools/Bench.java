@@ -1,17 +1,23 @@
-package org.memlean.lab;
+package org.memlean.tools;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.memlean.data.ReversalTask;
+import org.memlean.lab.Chapter;
+import org.memlean.lab.Chapters;
+import org.memlean.lab.Report;
+import org.memlean.lab.Size;
+import org.memlean.lab.StepMemoryModel;
+import org.memlean.lab.Timing;
+import org.memlean.lab.Training;
 import org.memlean.memory.Category;
 import org.memlean.memory.Device;
 import org.memlean.memory.Memory;
 import org.memlean.memory.MemoryEvent;
 import org.memlean.memory.MemoryMeter;
 import org.memlean.memory.Storage;
-import org.memlean.memory.Trace;
 import org.memlean.nn.Gpt;
 import org.memlean.nn.GptConfig;
 import org.memlean.optim.AdamW;
