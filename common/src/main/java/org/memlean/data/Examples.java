@@ -1,5 +1,6 @@
 package org.memlean.data;
 
+import java.util.Arrays;
 import org.memlean.tensor.Tensor;
 
 /**
@@ -21,8 +22,8 @@ public record Examples(int[] inputs, int[] targets, int size, int length, int an
         if (from < 0 || count < 1 || from + count > size) {
             throw new IllegalArgumentException("rows [" + from + ", " + (from + count) + ") of a batch of " + size);
         }
-        return new Examples(java.util.Arrays.copyOfRange(inputs, from * length, (from + count) * length),
-                java.util.Arrays.copyOfRange(targets, from * answers, (from + count) * answers), count, length, answers);
+        return new Examples(Arrays.copyOfRange(inputs, from * length, (from + count) * length),
+                Arrays.copyOfRange(targets, from * answers, (from + count) * answers), count, length, answers);
     }
 
     /** The batch on the calling thread's device: ids (B, T) and targets (B, N), INPUT memory. */

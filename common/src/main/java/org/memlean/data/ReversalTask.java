@@ -59,8 +59,4 @@ public final class ReversalTask {
         return new Examples(inputs, targets, batchSize, t, digits);
     }
 
-    /** The loss of a model that guesses uniformly among the ten digits. */
-    public static double chanceLoss() {
-        return Math.log(10);
-    }
 }

@@ -1,5 +1,25 @@
 package org.memlean.dist;
 
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.IntSupplier;
+import org.bytedeco.cuda.cudart.CUstream_st;
+import org.bytedeco.cuda.nccl.ncclComm;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerPointer;
+import org.memlean.memory.Category;
+import org.memlean.memory.Listeners;
+import org.memlean.memory.Memory;
+import org.memlean.memory.Storage;
+import org.memlean.tensor.Kernels;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.concurrency.AffinityManager;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.shape.Shape;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import static org.bytedeco.cuda.global.cudart.cudaErrorNotReady;
 import static org.bytedeco.cuda.global.cudart.cudaGetErrorString;
 import static org.bytedeco.cuda.global.cudart.cudaSetDevice;
@@ -23,25 +43,6 @@ import static org.bytedeco.cuda.global.nccl.ncclInt32;
 import static org.bytedeco.cuda.global.nccl.ncclReduceScatter;
 import static org.bytedeco.cuda.global.nccl.ncclSuccess;
 import static org.bytedeco.cuda.global.nccl.ncclSum;
-
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
-import org.bytedeco.cuda.cudart.CUstream_st;
-import org.bytedeco.cuda.nccl.ncclComm;
-import org.bytedeco.javacpp.Pointer;
-import org.bytedeco.javacpp.PointerPointer;
-import org.memlean.memory.Category;
-import org.memlean.memory.Listeners;
-import org.memlean.memory.Memory;
-import org.memlean.memory.Storage;
-import org.memlean.tensor.Kernels;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.concurrency.AffinityManager;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The collective of N GPUs in one process, on NCCL (the engine under PyTorch's DDP, FSDP and
@@ -212,7 +213,7 @@ public final class NcclCollective implements Collective {
 
     private void enter(String op, INDArray... arrays) {
         for (INDArray a : arrays) {
-            if (a == null || !org.nd4j.linalg.api.shape.Shape.isContiguousInBuffer(a) || a.rank() > 1 && a.ordering() != 'c') {
+            if (a == null || !Shape.isContiguousInBuffer(a) || a.rank() > 1 && a.ordering() != 'c') {
                 throw local(op + " on rank " + rank + ": every array must be contiguous in row-major order");
             }
         }
@@ -232,7 +233,7 @@ public final class NcclCollective implements Collective {
     }
 
     /** Queues an NCCL call on this rank's stream and waits for it with the group's deadline. */
-    private void run(java.util.function.IntSupplier call, String what) {
+    private void run(IntSupplier call, String what) {
         check(call.getAsInt(), what + " on rank " + rank);
         long deadline = System.nanoTime() + shared.timeoutNanos;
         while (true) {

@@ -1,5 +1,8 @@
 package org.memlean.dist;
 
+import java.util.Locale;
+import org.nd4j.linalg.api.buffer.DataType;
+
 /**
  * What one rank sends and receives in each collective when a ring algorithm runs it (NCCL's default
  * for large buffers): {sent, received} bytes, for a buffer of n elements of {@code width} bytes split
@@ -31,12 +34,12 @@ final class Ring {
      * What is wrong with a shard for chunk {@code rank} of a buffer of {@code n} elements (between the
      * chunk's length and s = ⌈n/N⌉ elements, the buffer's dtype), or null when nothing is.
      */
-    static String shardProblem(String op, int rank, int ranks, long n, org.nd4j.linalg.api.buffer.DataType type,
-                               long shardLength, org.nd4j.linalg.api.buffer.DataType shardType) {
+    static String shardProblem(String op, int rank, int ranks, long n, DataType type,
+                               long shardLength, DataType shardType) {
         long s = Collective.chunk(n, ranks);
         long own = Math.max(0, Math.min(s, n - rank * s));
         if (shardLength >= own && shardLength <= s && shardType == type) return null;
-        return String.format(java.util.Locale.ROOT, "%s on rank %d: the shard must hold between %d and %d %s elements "
+        return String.format(Locale.ROOT, "%s on rank %d: the shard must hold between %d and %d %s elements "
                 + "(chunk %d of %d), got %d %s", op, rank, own, s, type, rank, n, shardLength, shardType);
     }
 }

@@ -2,14 +2,17 @@ package org.memlean.dist;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.memlean.memory.Listeners;
 import org.memlean.tensor.Kernels;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
@@ -26,7 +29,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * {@link #abort}) or does not arrive in time fails every rank, each with the same
  * {@link CollectiveException} naming the rank at fault; nothing waits forever.
  */
-public final class ThreadCollective implements Collective {
+final class ThreadCollective implements Collective {
     private final Shared shared;
     private final int rank;
     private long sent;
@@ -147,7 +150,7 @@ public final class ThreadCollective implements Collective {
             received += sentAndReceived[1];
             calls++;
         }
-        org.memlean.memory.Listeners.communicated(sentAndReceived[0], sentAndReceived[1]);
+        Listeners.communicated(sentAndReceived[0], sentAndReceived[1]);
     }
 
     /** Sums chunk {@code owner} of every rank's first array into {@code out}: the owner's values first. */
@@ -176,8 +179,8 @@ public final class ThreadCollective implements Collective {
     /** The array as one flat run of elements (a view: results written into it land in the caller's array). */
     private INDArray flat(INDArray a, String op) {
         if (a == null) throw local(op + " on rank " + rank + ": the array is null");
-        if (a.rank() > 1 && a.ordering() != 'c' || !org.nd4j.linalg.api.shape.Shape.isContiguousInBuffer(a)) {
-            throw local(op + " on rank " + rank + ": the array " + java.util.Arrays.toString(a.shape())
+        if (a.rank() > 1 && a.ordering() != 'c' || !Shape.isContiguousInBuffer(a)) {
+            throw local(op + " on rank " + rank + ": the array " + Arrays.toString(a.shape())
                     + " must be contiguous in row-major order (a whole buffer or a contiguous view)");
         }
         return a.rank() == 1 ? a : a.reshape('c', new long[] {a.length()});
@@ -266,7 +269,7 @@ public final class ThreadCollective implements Collective {
                 waiting[rank] = true;
                 if (++count == n) {
                     count = 0;
-                    java.util.Arrays.fill(waiting, false);
+                    Arrays.fill(waiting, false);
                     generation++;
                     changed.signalAll();
                     return;

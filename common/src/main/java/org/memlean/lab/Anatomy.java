@@ -2,6 +2,7 @@ package org.memlean.lab;
 
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.memlean.data.ReversalTask;
 import org.memlean.memory.Bytes;
@@ -146,7 +147,7 @@ public final class Anatomy {
                 Bytes.format(total(r.measuredEndOfForward())), Bytes.format(total(r.predictedEndOfForward())),
                 Bytes.format(total(r.measuredOptimizerStep())), Bytes.format(total(r.predictedOptimizerStep())));
         sb.append(t);
-        sb.append(String.format(java.util.Locale.ROOT, "Measured peak %s at %s; predicted %s (%+.2f%%) at %s.%n",
+        sb.append(String.format(Locale.ROOT, "Measured peak %s at %s; predicted %s (%+.2f%%) at %s.%n",
                 Bytes.format(r.measuredPeakBytes()), r.measuredPeakAt(), Bytes.format(r.predictedPeak().bytes()),
                 100 * r.peakError(), r.predictedPeak().at()));
         long endOfForward = total(r.measuredEndOfForward());

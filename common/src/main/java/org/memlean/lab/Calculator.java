@@ -1,6 +1,7 @@
 package org.memlean.lab;
 
 import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Option;
 
@@ -9,8 +10,8 @@ import picocli.CommandLine.Option;
  * {@code ./memlean calc}: {@code calc lora --hidden 12288 --layers 96 --rank 4}. A calculator uses the
  * same formula code its chapter's measured test checks at small sizes: one formula, tested, then
  * extrapolated. Subclasses are picocli commands ({@code @Command(name = …)} with {@code @Option}s);
- * they are found with {@link java.util.ServiceLoader} (list them in
- * {@code META-INF/services/org.memlean.lab.Calculator}), so a chapter adds one without editing the command line.
+ * they are found with {@link ServiceLoader} (list them in
+ * {@code META-INF/services/Calculator}), so a chapter adds one without editing the command line.
  */
 public abstract class Calculator implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object instead of text.")

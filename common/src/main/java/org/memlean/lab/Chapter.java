@@ -1,9 +1,12 @@
 package org.memlean.lab;
 
+import java.util.Map;
+import java.util.ServiceLoader;
+
 /**
  * One chapter of the course: a technique and its experiment. Implementations are found with
- * {@link java.util.ServiceLoader}: a chapter module lists its class in
- * {@code META-INF/services/org.memlean.lab.Chapter}, and nothing else in the course changes.
+ * {@link ServiceLoader}: a chapter module lists its class in
+ * {@code META-INF/services/Chapter}, and nothing else in the course changes.
  */
 public interface Chapter {
     /** The chapter number, 1–10, in the source article's order. */
@@ -24,15 +27,15 @@ public interface Chapter {
     Report run(Size size);
 
     /** Options of this chapter's experiment beyond its size, by name, with what they mean ("ranks" for chapter 7). */
-    default java.util.Map<String, String> options() {
-        return java.util.Map.of();
+    default Map<String, String> options() {
+        return Map.of();
     }
 
     /**
      * Runs the experiment with chapter options (by name, from {@link #options()}). A chapter without
      * options refuses any with an IllegalArgumentException naming them.
      */
-    default Report run(Size size, java.util.Map<String, Integer> options) {
+    default Report run(Size size, Map<String, Integer> options) {
         for (String name : options.keySet()) {
             if (!options().containsKey(name)) {
                 throw new IllegalArgumentException(id() + " has no option --" + name + (options().isEmpty() ? ""

@@ -3,6 +3,7 @@ package org.memlean.lab;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.ServiceLoader;
 
@@ -27,7 +28,7 @@ public final class Chapters {
 
     /** The chapter named "ch01", "1" or "01". */
     public static Optional<Chapter> find(String name) {
-        String n = name.toLowerCase(java.util.Locale.ROOT).replaceFirst("^ch", "");
+        String n = name.toLowerCase(Locale.ROOT).replaceFirst("^ch", "");
         int number;
         try {
             number = Integer.parseInt(n);

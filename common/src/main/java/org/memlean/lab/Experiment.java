@@ -1,9 +1,12 @@
 package org.memlean.lab;
 
+import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.memlean.memory.Category;
 import org.memlean.memory.Device;
 import org.memlean.memory.MemoryMeter;
 
@@ -32,18 +35,18 @@ public final class Experiment {
     /** The least wall time a timing sample of the baseline should cover (default size; a fifth at quick). */
     public static final double SAMPLE_MILLIS = 250;
 
-    private static volatile java.io.PrintStream progress;
+    private static volatile PrintStream progress;
 
     /**
      * Where to say what a long experiment is doing ("measuring zero2 (3/4)", "timing round 2 of 7"), or
      * null (the default: quiet, as in notebooks and tests). The command line sets standard error.
      */
-    public static void progress(java.io.PrintStream out) {
+    public static void progress(PrintStream out) {
         progress = out;
     }
 
     private static void say(String line) {
-        java.io.PrintStream out = progress;
+        PrintStream out = progress;
         if (out != null) out.println(line);
     }
 
@@ -125,7 +128,7 @@ public final class Experiment {
         if (steps < 1) throw new IllegalArgumentException("an experiment needs at least one step, got " + steps);
         List<Run> runs = new ArrayList<>();
         for (int a = 0; a < arms.size(); a++) {
-            say(String.format(java.util.Locale.ROOT, "  measuring %s (%d/%d), %d steps…", arms.get(a).name(), a + 1,
+            say(String.format(Locale.ROOT, "  measuring %s (%d/%d), %d steps…", arms.get(a).name(), a + 1,
                     arms.size(), steps));
             runs.add(measureMemory(arms.get(a), steps));
         }
@@ -145,7 +148,7 @@ public final class Experiment {
         return out;
     }
 
-    private record Run(long peakBytes, Map<org.memlean.memory.Category, Long> peakByCategory, StepWork work,
+    private record Run(long peakBytes, Map<Category, Long> peakByCategory, StepWork work,
                        double[] losses, MemoryMeter meter, long[] liveAfterStep) {}
 
     private static Run measureMemory(Arm arm, int steps) {
@@ -191,7 +194,7 @@ public final class Experiment {
             int perSample = (int) Math.max(1, Math.min(8, Math.ceil(sampleMillis / Math.max(1e-3, baselineMillis))));
             int index = steps + WARM_UP;
             for (int round = 0; round < rounds; round++) {
-                say(String.format(java.util.Locale.ROOT, "  timing: round %d of %d, every arm…", round + 1, rounds));
+                say(String.format(Locale.ROOT, "  timing: round %d of %d, every arm…", round + 1, rounds));
                 System.gc();
                 for (int k = 0; k < n; k++) {
                     int a = (round + k) % n;

@@ -1,8 +1,10 @@
 package org.memlean.lab;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.memlean.memory.Category;
+import org.memlean.memory.LeakCheck;
 import org.memlean.memory.MemoryEvent;
 
 /**
@@ -26,8 +28,8 @@ public record Measurement(String name, long peakBytes, Map<Category, Long> peakB
      * state that is kept, such as AdamW's moments); 0 to the byte when nothing leaks.
      */
     public double growthPerStep() {
-        return liveAfterStep.length < 3 ? 0 : org.memlean.memory.LeakCheck.slope(
-                java.util.Arrays.copyOfRange(liveAfterStep, 1, liveAfterStep.length));
+        return liveAfterStep.length < 3 ? 0 : LeakCheck.slope(
+                Arrays.copyOfRange(liveAfterStep, 1, liveAfterStep.length));
     }
 
     /** Median wall time of one step, in milliseconds. */

@@ -1,7 +1,13 @@
 package org.memlean.lab;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import org.memlean.memory.Bytes;
+import org.memlean.memory.Category;
 
 /**
  * A chapter's result: the same training steps run by every arm of its experiment.
@@ -21,7 +27,7 @@ public record Report(int chapter, String title, String technique, List<Measureme
         if (headline < 1 || headline >= arms.size()) {
             throw new IllegalArgumentException("headline arm " + headline + " is not one of arms 1.." + (arms.size() - 1));
         }
-        predicted = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(predicted));
+        predicted = Collections.unmodifiableMap(new LinkedHashMap<>(predicted));
     }
 
     /** The baseline arm. */
@@ -71,22 +77,22 @@ public record Report(int chapter, String title, String technique, List<Measureme
     public String table() {
         boolean communicates = arms.stream().anyMatch(m -> m.work().sentBytes() > 0);
         boolean grows = arms.stream().anyMatch(m -> m.growthPerStep() != 0);
-        List<String> header = new java.util.ArrayList<>(List.of("arm", "peak", "saving", "step (median)", "time", "work"));
+        List<String> header = new ArrayList<>(List.of("arm", "peak", "saving", "step (median)", "time", "work"));
         if (communicates) header.add("sent/step");
         if (grows) header.add("growth/step");
         header.add("final loss");
         TextTable t = new TextTable(header.toArray(new String[0]));
         for (Measurement m : arms) {
             boolean isReference = reference(m) == m;
-            List<String> row = new java.util.ArrayList<>(List.of(m.name() + (m == techniqueRun() ? " *" : ""),
-                    org.memlean.memory.Bytes.format(m.peakBytes()),
+            List<String> row = new ArrayList<>(List.of(m.name() + (m == techniqueRun() ? " *" : ""),
+                    Bytes.format(m.peakBytes()),
                     isReference && m != baseline() ? "–" : percent(saving(m)),
-                    String.format(java.util.Locale.ROOT, "%.1f ms", m.stepMillis()),
+                    String.format(Locale.ROOT, "%.1f ms", m.stepMillis()),
                     isReference ? "baseline" : timeRatio(m).format(),
-                    String.format(java.util.Locale.ROOT, "%.2f×", m.work().ratioTo(reference(m).work()))));
-            if (communicates) row.add(org.memlean.memory.Bytes.format(m.work().sentBytes()));
-            if (grows) row.add(org.memlean.memory.Bytes.formatRate(m.growthPerStep()));
-            row.add(String.format(java.util.Locale.ROOT, "%.4f", m.finalLoss()));
+                    String.format(Locale.ROOT, "%.2f×", m.work().ratioTo(reference(m).work()))));
+            if (communicates) row.add(Bytes.format(m.work().sentBytes()));
+            if (grows) row.add(Bytes.formatRate(m.growthPerStep()));
+            row.add(String.format(Locale.ROOT, "%.4f", m.finalLoss()));
             t.row(row.toArray(new String[0]));
         }
         return t.toString();
@@ -95,7 +101,7 @@ public record Report(int chapter, String title, String technique, List<Measureme
     /** A fraction as a percentage with one decimal, never "-0.0%". */
     public static String percent(double fraction) {
         double p = Math.round(1000 * fraction) / 10.0;
-        return String.format(java.util.Locale.ROOT, "%.1f%%", p == 0 ? 0.0 : p);
+        return String.format(Locale.ROOT, "%.1f%%", p == 0 ? 0.0 : p);
     }
 
     /** Each arm's ledger by category at its peak, one column per arm. */
@@ -104,11 +110,11 @@ public record Report(int chapter, String title, String technique, List<Measureme
         header[0] = "at the peak";
         for (int i = 0; i < arms.size(); i++) header[i + 1] = arms.get(i).name();
         TextTable t = new TextTable(header);
-        for (org.memlean.memory.Category cat : org.memlean.memory.Category.values()) {
+        for (Category cat : Category.values()) {
             Object[] row = new Object[arms.size() + 1];
             row[0] = cat.name();
             for (int i = 0; i < arms.size(); i++) {
-                row[i + 1] = org.memlean.memory.Bytes.format(arms.get(i).peakByCategory().get(cat));
+                row[i + 1] = Bytes.format(arms.get(i).peakByCategory().get(cat));
             }
             t.row(row);
         }

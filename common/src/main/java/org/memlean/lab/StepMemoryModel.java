@@ -4,6 +4,7 @@ import java.util.EnumMap;
 import java.util.Map;
 import org.memlean.memory.Category;
 import org.memlean.nn.GptConfig;
+import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * The analytic model of one training step of the course's GPT (FLOAT, dropout off, AdamW), moment
@@ -51,7 +52,7 @@ public final class StepMemoryModel {
      * {@code time} tokens, the loss over the last {@code answer}.
      */
     public static Peak predictPeak(GptConfig config, long batch, long time, long answer) {
-        if (config.dropout() != 0 || config.dataType() != org.nd4j.linalg.api.buffer.DataType.FLOAT || !config.causal()) {
+        if (config.dropout() != 0 || config.dataType() != DataType.FLOAT || !config.causal()) {
             throw new IllegalArgumentException("the step model covers the FLOAT, causal GPT without dropout; got " + config);
         }
         StepMemoryModel m = new StepMemoryModel(config, batch, time, answer);

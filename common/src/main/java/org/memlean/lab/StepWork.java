@@ -15,8 +15,4 @@ public record StepWork(long matmulFlops, long kernels, long allocations, long se
         return baseline.kernels == 0 ? Double.NaN : (double) kernels / baseline.kernels;
     }
 
-    /** The unit {@link #ratioTo} compares in. */
-    public String unitAgainst(StepWork baseline) {
-        return matmulFlops > 0 && baseline.matmulFlops > 0 ? "matmul FLOPs" : "kernels";
-    }
 }

@@ -2,6 +2,7 @@ package org.memlean.lab;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +21,7 @@ public final class Warnings {
 
     /** Says {@code message} unless {@code owner} already said a warning of this {@code kind}. Returns whether it did. */
     public static boolean once(Object owner, String kind, String message) {
-        Set<String> kinds = SAID.computeIfAbsent(owner, k -> Collections.synchronizedSet(new java.util.HashSet<>()));
+        Set<String> kinds = SAID.computeIfAbsent(owner, k -> Collections.synchronizedSet(new HashSet<>()));
         if (!kinds.add(kind)) return false;
         System.err.println("memlean: warning: " + message);
         RECENT.add(message);

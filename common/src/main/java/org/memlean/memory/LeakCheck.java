@@ -2,12 +2,14 @@ package org.memlean.memory;
 
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.WeakHashMap;
 import java.util.function.IntConsumer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -99,8 +101,8 @@ public final class LeakCheck {
         public Result assertNoLeak(String what) {
             if (leaks()) throw new AssertionError(what + " leaks: " + describe());
             if (!backendAgrees()) {
-                throw new AssertionError(what + ": the backend counter read " + java.util.Arrays.toString(backendAfterStep)
-                        + " after the steps and the ledger " + java.util.Arrays.toString(liveAfterStep)
+                throw new AssertionError(what + ": the backend counter read " + Arrays.toString(backendAfterStep)
+                        + " after the steps and the ledger " + Arrays.toString(liveAfterStep)
                         + ": native memory moved outside the framework");
             }
             return this;
@@ -210,7 +212,7 @@ public final class LeakCheck {
         }
 
         private final List<Seen> seen = new ArrayList<>();
-        private final Map<Storage, Seen> byStorage = new java.util.WeakHashMap<>();
+        private final Map<Storage, Seen> byStorage = new WeakHashMap<>();
 
         @Override
         public void allocated(Storage storage) {

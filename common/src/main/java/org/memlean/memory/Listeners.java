@@ -25,11 +25,6 @@ public final class Listeners {
         return List.copyOf(REGISTERED.get());
     }
 
-    /** Whether {@code listener} is registered on the calling thread. */
-    public static boolean isRegistered(Listener listener) {
-        return REGISTERED.get().contains(listener);
-    }
-
     static void allocated(Storage storage) {
         List<Listener> all = REGISTERED.get();
         for (int i = 0; i < all.size(); i++) all.get(i).allocated(storage);

@@ -99,15 +99,6 @@ public final class MemoryMeter implements AutoCloseable {
         return GLOBAL;
     }
 
-    /** Live ledger bytes summed over every open meter and the global one. */
-    public static long liveBytesOfAllMeters() {
-        long sum = GLOBAL.liveBytes();
-        synchronized (OPEN) {
-            for (MemoryMeter m : OPEN) sum += m.liveBytes();
-        }
-        return sum;
-    }
-
     public String name() {
         return name;
     }

@@ -98,13 +98,6 @@ public final class Scope implements AutoCloseable {
         OPEN.get().push(this);
     }
 
-    /** Buffers this scope still owns. */
-    public int ownedCount() {
-        synchronized (owned) {
-            return owned.size();
-        }
-    }
-
     /** Frees every buffer the scope still owns, newest first. */
     @Override
     public void close() {

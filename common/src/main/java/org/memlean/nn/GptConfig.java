@@ -1,5 +1,7 @@
 package org.memlean.nn;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
@@ -82,9 +84,9 @@ public record GptConfig(int vocabSize, int blockSize, int layers, int heads, int
      * (for sizes no laptop holds: a calculator's input). {@code GptShapesTest} checks it against the
      * modules' own parameters.
      */
-    public java.util.Map<String, long[]> parameterShapes() {
+    public Map<String, long[]> parameterShapes() {
         long c = channels;
-        java.util.Map<String, long[]> shapes = new java.util.LinkedHashMap<>();
+        Map<String, long[]> shapes = new LinkedHashMap<>();
         shapes.put("tokens.weight", new long[] {vocabSize, c});
         shapes.put("positions.weight", new long[] {blockSize, c});
         for (int i = 0; i < layers; i++) {
@@ -151,7 +153,7 @@ public record GptConfig(int vocabSize, int blockSize, int layers, int heads, int
      * The most bytes a FLOAT forward pass under no-grad (evaluation, dropout off) holds at once above
      * the parameters and the ids (B, T): nothing is saved, so what counts is what is in flight. It is
      * the largest of three moments, read from the ops' code and checked against the meter
-     * ({@code NoGradTest}):
+     * ({@code NoBugsTest.aNoGradForwardPeaksAtTheInferenceFormulaToTheByte}, chapter 8):
      * <ul>
      *   <li>a block's MLP at its GELU: the block's input x, the residual sum x1, the MLP's input, and
      *       three 4C-wide buffers (the first projection's output, the GELU's output and its scratch) —

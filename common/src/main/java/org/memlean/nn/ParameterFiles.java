@@ -6,6 +6,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.UTFDataFormatException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
+import org.memlean.memory.Memory;
 import org.memlean.tensor.Tensor;
 import org.nd4j.linalg.api.buffer.DataType;
 
@@ -144,7 +146,7 @@ public final class ParameterFiles {
             if (in.read() != -1) throw new IOException(path + " has bytes after its last tensor");
         } catch (EOFException e) {
             throw new IOException(path + " is truncated: it ended after " + read.size() + " complete tensors", e);
-        } catch (java.io.UTFDataFormatException e) {
+        } catch (UTFDataFormatException e) {
             throw new IOException(path + " is not a readable memlean parameter file: a name in it is not text", e);
         }
         if (!part) {
@@ -158,7 +160,7 @@ public final class ParameterFiles {
         // everything checked: now write
         for (Map.Entry<String, double[]> e : read.entrySet()) {
             Tensor t = model.get(e.getKey());
-            org.memlean.memory.Memory.fill(t.array(), e.getValue());   // doubles hold every dtype exactly
+            Memory.fill(t.array(), e.getValue());   // doubles hold every dtype exactly
             t.storage().bumpVersion();
         }
     }

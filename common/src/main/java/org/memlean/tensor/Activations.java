@@ -1,6 +1,9 @@
 package org.memlean.tensor;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Swish;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.SwishDerivative;
+import org.nd4j.linalg.factory.Nd4j;
 
 /** exp, log, tanh, sigmoid, GELU (tanh form), ReLU, SiLU, softmax and log-softmax over the last axis. */
 public final class Activations {
@@ -38,8 +41,8 @@ public final class Activations {
 
     /** SiLU (swish), x·sigmoid(x), in one native kernel each way; saves its input. */
     public static Tensor silu(Tensor x) {
-        Tensor out = unary("silu", x, (in, o) -> Kernels.run("swish", 0, () -> org.nd4j.linalg.factory.Nd4j.exec(
-                new org.nd4j.linalg.api.ops.impl.transforms.strict.Swish(in, o))));
+        Tensor out = unary("silu", x, (in, o) -> Kernels.run("swish", 0, () -> Nd4j.exec(
+                new Swish(in, o))));
         if (Autograd.needsGrad(x)) new Unary("Silu", Activations::siluGrad).attach(out, x).save(x);
         return out;
     }
@@ -131,8 +134,8 @@ public final class Activations {
 
     private static void siluGrad(INDArray g, INDArray x, OpScope op, INDArray o) {
         // d/dx x·σ(x) = σ(x)·(1 + x·(1 − σ(x))), libnd4j's swish derivative
-        Kernels.run("swish_bp", 0, () -> org.nd4j.linalg.factory.Nd4j.exec(
-                new org.nd4j.linalg.api.ops.impl.transforms.strict.SwishDerivative(x, o)));
+        Kernels.run("swish_bp", 0, () -> Nd4j.exec(
+                new SwishDerivative(x, o)));
         Kernels.mul(o, g, o);
     }
 

@@ -1,6 +1,7 @@
 package org.memlean.tensor;
 
 import java.util.Arrays;
+import java.util.stream.IntStream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -101,7 +102,7 @@ public final class Arithmetic {
         long[] gs = g.shape();
         if (Arrays.equals(gs, shape)) return g;
         int lead = gs.length - shape.length;
-        int[] axes = java.util.stream.IntStream.range(0, gs.length)
+        int[] axes = IntStream.range(0, gs.length)
                 .filter(i -> i < lead || (shape[i - lead] == 1 && gs[i] != 1)).toArray();
         long[] kept = gs.clone();
         for (int ax : axes) kept[ax] = 1;

@@ -1,6 +1,7 @@
 package org.memlean.tensor;
 
 import java.util.Map;
+import java.util.function.Function;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
@@ -74,7 +75,7 @@ public final class Autocast {
      * Runs {@code op} with autocast's casts applied to its inputs (and autocast off inside, so the op
      * does not cast again); the cast copies are released afterwards unless the op saved them.
      */
-    static Tensor apply(String name, java.util.function.Function<Tensor[], Tensor> op, Tensor... inputs) {
+    static Tensor apply(String name, Function<Tensor[], Tensor> op, Tensor... inputs) {
         DataType type = target(name);
         Tensor[] cast = new Tensor[inputs.length];
         for (int i = 0; i < inputs.length; i++) cast[i] = castInput(inputs[i], type);

@@ -31,6 +31,68 @@ final class Autograd {
     }
 
     static void backward(Tensor root, Tensor seed) {
+        checkBackwardCanRun(root, seed);
+        MemoryMeter.current().mark("backward");
+        Map<Tensor, Tensor> gradOf = new IdentityHashMap<>();      // each node's gradient, summed over its uses
+        try (GradMode.Guard ignored = GradMode.noGrad()) {
+            Tensor start = seed != null ? seed.cast(root.dtype()) : Creation.onesLike(root);   // d(root)/d(root)
+            if (root.isLeaf()) {
+                accumulateLeaf(root, start);
+                root.runGradHooks();
+                return;
+            }
+            gradOf.put(root, start);
+            List<Tensor> order = reverseTopologicalOrder(root);
+            LeafHooks hooks = LeafHooks.of(order);
+            // micrograd's loop: every node, once all the nodes that use it are done, hands its gradient to its inputs
+            for (Tensor node : order) {
+                AutogradFunction fn = node.creator();
+                Tensor gradOutput = gradOf.remove(node);
+                Tensor[] gradInputs = gradOutput == null ? new Tensor[0] : fn.backward(gradOutput);
+                fn.releaseSaved();                                   // its activations go as soon as it is done
+                if (gradOutput != null) {
+                    gradOutput.release();
+                    node.clearCreator();
+                }
+                Tensor[] inputs = fn.inputs();
+                for (int i = 0; i < inputs.length; i++) {
+                    route(fn, i, i < gradInputs.length ? gradInputs[i] : null, gradOf);
+                    hooks.edgeDone(inputs[i]);
+                }
+            }
+        } finally {
+            for (Tensor left : gradOf.values()) left.release();
+        }
+        MemoryMeter.current().mark("backward done");
+    }
+
+    /**
+     * Sends input {@code i}'s gradient {@code g} where it belongs: into a leaf's {@code grad}, added to
+     * a node's gradient so far, or — for an input that needs none — dropped. A gradient has its
+     * input's dtype (an op may compute it wider).
+     */
+    private static void route(AutogradFunction fn, int i, Tensor g, Map<Tensor, Tensor> gradOf) {
+        if (g == null) return;
+        Tensor input = fn.inputs()[i];
+        if (input == null || !input.requiresGrad()) {
+            g.release();
+            return;
+        }
+        if (g.dtype() != fn.inputType(i)) g = Casts.castAndRelease(g, fn.inputType(i));
+        if (input.isLeaf()) {
+            accumulateLeaf(input, g);
+            return;
+        }
+        Tensor sofar = gradOf.get(input);
+        if (sofar == null) {
+            gradOf.put(input, g);
+        } else {
+            Kernels.add(sofar.array(), g.array(), sofar.array());
+            g.release();
+        }
+    }
+
+    private static void checkBackwardCanRun(Tensor root, Tensor seed) {
         if (root.graphReleased()) {
             throw new IllegalStateException("backward through the graph of " + root.describe() + " a second time: "
                     + "the first backward released its saved tensors. Compute the loss again for another backward");
@@ -47,82 +109,33 @@ final class Autograd {
             throw new IllegalArgumentException("gradient of shape " + Arrays.toString(seed.shape())
                     + " given for a tensor of shape " + Arrays.toString(root.shape()));
         }
-        MemoryMeter.current().mark("backward");
-        Map<Tensor, Tensor> pending = new IdentityHashMap<>();
-        try (GradMode.Guard ignored = GradMode.noGrad()) {
-            Tensor start = seed != null ? seed.cast(root.dtype()) : Creation.onesLike(root);
-            if (root.isLeaf()) {
-                accumulateLeaf(root, start);
-                root.runGradHooks();
-                return;
-            }
-            pending.put(root, start);
-            List<Tensor> order = reverseTopologicalOrder(root);
-            Map<Tensor, int[]> edgesLeft = hookedLeafEdges(order);
+    }
+
+    /**
+     * Post-accumulate-grad hooks (ZeRO-2 frees a gradient as soon as it is complete): for each leaf
+     * with a hook, how many graph edges still lead to it; after its last, the hooks run.
+     */
+    private static final class LeafHooks {
+        private final Map<Tensor, int[]> edgesLeft = new IdentityHashMap<>();
+
+        static LeafHooks of(List<Tensor> order) {
+            LeafHooks h = new LeafHooks();
             for (Tensor node : order) {
-                Tensor gradOutput = pending.remove(node);
-                AutogradFunction fn = node.creator();
-                Tensor[] inputs = fn.inputs();
-                if (gradOutput == null) {
-                    fn.releaseSaved();
-                    for (Tensor input : inputs) edgeDone(edgesLeft, input);
-                    continue;
-                }
-                Tensor[] gradInputs = fn.backward(gradOutput);
-                fn.releaseSaved();
-                gradOutput.release();
-                node.clearCreator();
-                for (int i = 0; i < inputs.length; i++) {
-                    Tensor g = i < gradInputs.length ? gradInputs[i] : null;
-                    Tensor input = inputs[i];
-                    if (g == null) {
-                        edgeDone(edgesLeft, input);
-                        continue;
-                    }
-                    if (input != null && input.requiresGrad() && g.dtype() != fn.inputType(i)) {
-                        g = Casts.castAndRelease(g, fn.inputType(i)); // a gradient has its tensor's dtype
-                    }
-                    if (input == null || !input.requiresGrad()) {
-                        g.release();
-                    } else if (input.isLeaf()) {
-                        accumulateLeaf(input, g);
-                    } else {
-                        Tensor sofar = pending.get(input);
-                        if (sofar == null) {
-                            pending.put(input, g);
-                        } else {
-                            Kernels.add(sofar.array(), g.array(), sofar.array());
-                            g.release();
-                        }
-                    }
-                    edgeDone(edgesLeft, input);
+                for (Tensor in : node.creator().inputs()) {
+                    if (in != null && in.isLeaf() && in.hasGradHooks()) h.edgesLeft.computeIfAbsent(in, k -> new int[1])[0]++;
                 }
             }
-        } finally {
-            for (Tensor left : pending.values()) left.release();
+            return h;
         }
-        MemoryMeter.current().mark("backward done");
-    }
 
-    /** For each leaf with a post-accumulate-grad hook: how many graph edges lead to it. */
-    private static Map<Tensor, int[]> hookedLeafEdges(List<Tensor> order) {
-        Map<Tensor, int[]> edges = new IdentityHashMap<>();
-        for (Tensor node : order) {
-            for (Tensor in : node.creator().inputs()) {
-                if (in != null && in.isLeaf() && in.hasGradHooks()) edges.computeIfAbsent(in, k -> new int[1])[0]++;
+        void edgeDone(Tensor input) {
+            if (input == null || edgesLeft.isEmpty()) return;
+            int[] left = edgesLeft.get(input);
+            if (left == null) return;
+            if (--left[0] == 0) {
+                edgesLeft.remove(input);
+                if (input.grad() != null) input.runGradHooks();
             }
-        }
-        return edges;
-    }
-
-    /** One edge into {@code input} is done; after its last, a hooked leaf that got a gradient runs its hooks. */
-    private static void edgeDone(Map<Tensor, int[]> edgesLeft, Tensor input) {
-        if (input == null || edgesLeft.isEmpty()) return;
-        int[] left = edgesLeft.get(input);
-        if (left == null) return;
-        if (--left[0] == 0) {
-            edgesLeft.remove(input);
-            if (input.grad() != null) input.runGradHooks();
         }
     }
 

@@ -3,6 +3,7 @@ package org.memlean.tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * One autograd op. {@code forward} is the static op method that computes the result; the AutogradFunction
@@ -14,7 +15,7 @@ import java.util.List;
 public abstract class AutogradFunction {
     private Tensor[] inputs = new Tensor[0];
     private long[][] inputShapes = new long[0][];
-    private org.nd4j.linalg.api.buffer.DataType[] inputTypes = new org.nd4j.linalg.api.buffer.DataType[0];
+    private DataType[] inputTypes = new DataType[0];
     private final List<Tensor> saved = new ArrayList<>();
     private final List<Integer> savedVersions = new ArrayList<>();
     private final List<Boolean> savedByHold = new ArrayList<>();
@@ -32,11 +33,6 @@ public abstract class AutogradFunction {
      */
     protected abstract Tensor[] backward(Tensor gradOutput);
 
-    /** Whether an op on these inputs must record an AutogradFunction now (grad mode on, some input needs grad). */
-    public static boolean isRecording(Tensor... inputs) {
-        return Autograd.needsGrad(inputs);
-    }
-
     /**
      * Records this AutogradFunction as the creator of {@code output} (which then requires grad); called by
      * the op after forward. Gradients flow back to {@code inputs} that require them.
@@ -44,7 +40,7 @@ public abstract class AutogradFunction {
     public final AutogradFunction attach(Tensor output, Tensor... inputs) {
         this.inputs = inputs;
         this.inputShapes = new long[inputs.length][];
-        this.inputTypes = new org.nd4j.linalg.api.buffer.DataType[inputs.length];
+        this.inputTypes = new DataType[inputs.length];
         for (int i = 0; i < inputs.length; i++) {
             inputShapes[i] = inputs[i].shape();
             inputTypes[i] = inputs[i].dtype();
@@ -123,7 +119,7 @@ public abstract class AutogradFunction {
     }
 
     /** The dtype input {@code i} had in forward. */
-    protected final org.nd4j.linalg.api.buffer.DataType inputType(int i) {
+    protected final DataType inputType(int i) {
         return inputTypes[i];
     }
 

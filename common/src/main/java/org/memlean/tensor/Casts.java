@@ -1,9 +1,12 @@
 package org.memlean.tensor;
 
+import org.memlean.memory.Category;
+import org.memlean.memory.Memory;
+import org.memlean.memory.Storage;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /** Conversion between storage dtypes (FLOAT, HALF, BFLOAT16, DOUBLE). */
-public final class Casts {
+final class Casts {
     private Casts() {}
 
     /** {@code x} stored as {@code dataType}; the gradient flows back cast to {@code x}'s dtype. */
@@ -17,8 +20,8 @@ public final class Casts {
             out = Shapes.identity(x);
             return out;
         }
-        org.memlean.memory.Storage s = org.memlean.memory.Memory.allocate(dataType, x.shape(),
-                org.memlean.memory.Category.TEMPORARY, "cast");
+        Storage s = Memory.allocate(dataType, x.shape(),
+                Category.TEMPORARY, "cast");
         try {
             Kernels.assign(s.array(), x.array()); // one conversion, straight into the new storage dtype
         } catch (RuntimeException e) {

@@ -22,10 +22,6 @@ public final class Creation {
         return full(t.dtype(), 1, t.shape());
     }
 
-    public static Tensor zerosLike(Tensor t) {
-        return full(t.dtype(), 0, t.shape());
-    }
-
     /** A rank-0 tensor. */
     public static Tensor scalar(DataType dataType, double value) {
         return full(dataType, value, new long[0]);

@@ -1,8 +1,11 @@
 package org.memlean.tensor;
 
 import java.util.Arrays;
+import java.util.function.Consumer;
 import org.memlean.memory.Category;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * In-place ops (PyTorch's {@code relu_}, {@code add_}, {@code mul_}, {@code dropout(inplace=True)}):
@@ -31,8 +34,8 @@ public final class InPlace {
     /** x ← σ(x). Saves its output. */
     public static Tensor sigmoid(Tensor x) {
         return unary("sigmoid_", "Sigmoid", x, Activations::sigmoidGrad,
-                a -> Kernels.run("sigmoid", 0, () -> org.nd4j.linalg.factory.Nd4j.exec(
-                        new org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid(a, a))));
+                a -> Kernels.run("sigmoid", 0, () -> Nd4j.exec(
+                        new Sigmoid(a, a))));
     }
 
     /** x ← tanh(x). Saves its output. */
@@ -133,7 +136,7 @@ public final class InPlace {
     // ---------------------------------------------------------------- the machinery
 
     private static Tensor unary(String op, String name, Tensor x, Activations.GradKernel grad,
-                                java.util.function.Consumer<INDArray> kernel) {
+                                Consumer<INDArray> kernel) {
         boolean recording = begin(op, x);
         if (x.dtype() == Compute.of(x.dtype())) {
             kernel.accept(x.array());

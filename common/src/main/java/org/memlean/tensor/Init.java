@@ -2,6 +2,7 @@ package org.memlean.tensor;
 
 import org.memlean.memory.Category;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Parameter initialisation: each returns a leaf that requires grad, counted as PARAMETER. */
 public final class Init {
@@ -14,7 +15,7 @@ public final class Init {
             Rng.normal(t.array(), std);
         } else {
             try (OpScope op = new OpScope("init")) {
-                org.nd4j.linalg.api.ndarray.INDArray f = op.temp(DataType.FLOAT, shape);
+                INDArray f = op.temp(DataType.FLOAT, shape);
                 Rng.normal(f, std);
                 Kernels.assign(t.array(), f);
             }

@@ -1,7 +1,10 @@
 package org.memlean.tensor;
 
+import java.util.Arrays;
+import java.util.function.Supplier;
 import org.memlean.memory.Category;
 import org.memlean.memory.DeviceOutOfMemoryException;
+import org.memlean.memory.Listener;
 import org.memlean.memory.Listeners;
 import org.memlean.memory.Memory;
 import org.memlean.memory.ProcessCheck;
@@ -13,9 +16,15 @@ import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarAdd;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarMultiplication;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarReverseSubtraction;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarSet;
+import org.nd4j.linalg.api.ops.impl.transforms.floating.Sqrt;
+import org.nd4j.linalg.api.ops.impl.transforms.same.Abs;
+import org.nd4j.linalg.api.ops.impl.transforms.same.Sign;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Exp;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Log;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Tanh;
+import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -23,7 +32,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * its inputs: in place), in the compute dtype — so the backend never allocates a buffer the ledger
  * does not see. (ND4J's convenience calls such as {@code x.sum(1)} or {@code x.mul(2.0)} allocate
  * small hidden arrays — a dimension list, a scalar — left to the GC.) Every call goes through
- * {@link #run}, which announces it to the thread's {@link org.memlean.memory.Listener}s and turns a
+ * {@link #run}, which announces it to the thread's {@link Listener}s and turns a
  * backend refusal into the course's out-of-memory error.
  */
 public final class Kernels {
@@ -54,9 +63,9 @@ public final class Kernels {
     public static void axpy(double alpha, INDArray x, INDArray y) {
         if (!blasPair(x, y)) {
             throw new IllegalArgumentException("axpy needs two arrays of one shape and one FLOAT or DOUBLE type, each one "
-                    + "contiguous row-major run; got x " + x.dataType() + java.util.Arrays.toString(x.shape()) + " strides "
-                    + java.util.Arrays.toString(x.stride()) + ", y " + y.dataType() + java.util.Arrays.toString(y.shape())
-                    + " strides " + java.util.Arrays.toString(y.stride()));
+                    + "contiguous row-major run; got x " + x.dataType() + Arrays.toString(x.shape()) + " strides "
+                    + Arrays.toString(x.stride()) + ", y " + y.dataType() + Arrays.toString(y.shape())
+                    + " strides " + Arrays.toString(y.stride()));
         }
         Kernels.run("axpy", 0, () -> Nd4j.getBlasWrapper().level1().axpy(y.length(), alpha, x, y));
     }
@@ -74,12 +83,12 @@ public final class Kernels {
     static boolean blasPair(INDArray x, INDArray y) {
         DataType t = x.dataType();
         return (t == DataType.FLOAT || t == DataType.DOUBLE) && y.dataType() == t
-                && java.util.Arrays.equals(x.shape(), y.shape()) && rowMajorRun(x) && rowMajorRun(y);
+                && Arrays.equals(x.shape(), y.shape()) && rowMajorRun(x) && rowMajorRun(y);
     }
 
     private static boolean rowMajorRun(INDArray a) {
-        if (a.isEmpty() || !org.nd4j.linalg.api.shape.Shape.isContiguousInBuffer(a)) return false;
-        return a.rank() <= 1 || java.util.Arrays.equals(a.stride(),
+        if (a.isEmpty() || !Shape.isContiguousInBuffer(a)) return false;
+        return a.rank() <= 1 || Arrays.equals(a.stride(),
                 Nd4j.getStrides(a.shape(), 'c'));
     }
 
@@ -98,7 +107,7 @@ public final class Kernels {
 
     /** Sets every element of {@code x} to {@code value} (NaN and infinity included). */
     public static void fill(INDArray x, double value) {
-        Kernels.scalar(() -> new org.nd4j.linalg.api.ops.impl.scalar.ScalarSet(x, null, x, value), x.dataType());
+        Kernels.scalar(() -> new ScalarSet(x, null, x, value), x.dataType());
     }
 
     /** out = value - x */
@@ -110,7 +119,7 @@ public final class Kernels {
     public static void log(INDArray x, INDArray out) { Kernels.run("log", 0, () -> Nd4j.exec(new Log(x, out))); }
     public static void tanh(INDArray x, INDArray out) { Kernels.run("tanh", 0, () -> Nd4j.exec(new Tanh(x, out))); }
     public static void sigmoid(INDArray x, INDArray out) {
-        Kernels.run("sigmoid", 0, () -> Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid(x, out)));
+        Kernels.run("sigmoid", 0, () -> Nd4j.exec(new Sigmoid(x, out)));
     }
 
     /** Each element clamped to [lo, hi]. */
@@ -119,16 +128,16 @@ public final class Kernels {
     }
 
     public static void abs(INDArray x, INDArray out) {
-        Kernels.run("abs", 0, () -> Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.same.Abs(x, out)));
+        Kernels.run("abs", 0, () -> Nd4j.exec(new Abs(x, out)));
     }
 
     /** −1, 0 or 1 by the sign of each element. */
     public static void sign(INDArray x, INDArray out) {
-        Kernels.run("sign", 0, () -> Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.same.Sign(x, out)));
+        Kernels.run("sign", 0, () -> Nd4j.exec(new Sign(x, out)));
     }
 
     public static void sqrt(INDArray x, INDArray out) {
-        Kernels.run("sqrt", 0, () -> Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.floating.Sqrt(x, out)));
+        Kernels.run("sqrt", 0, () -> Nd4j.exec(new Sqrt(x, out)));
     }
 
     /** Sum over {@code axes} (all when empty). */
@@ -189,7 +198,7 @@ public final class Kernels {
      * as a TEMPORARY "scalar", released right after the op — so a budget equal to a step's measured
      * peak is enough, and the ledger matches the backend at every event.
      */
-    static void scalar(java.util.function.Supplier<BaseScalarOp> make, DataType scalarType) {
+    static void scalar(Supplier<BaseScalarOp> make, DataType scalarType) {
         Runnable call = () -> {
             long bytes = scalarType.width();
             Memory.checkBudgets(bytes, scalarType, new long[0], Category.TEMPORARY, "scalar");

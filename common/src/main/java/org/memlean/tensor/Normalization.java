@@ -1,8 +1,11 @@
 package org.memlean.tensor;
 
 import java.util.Arrays;
+import java.util.stream.IntStream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.floating.RSqrt;
+import org.nd4j.linalg.factory.Nd4j;
 
 /** Layer normalisation over the last axis and batch normalisation over channels, each with a learned scale (gamma) and shift (beta). */
 public final class Normalization {
@@ -40,8 +43,8 @@ public final class Normalization {
             Kernels.mul(o, o, sq);
             Kernels.mean(sq, true, new int[] {last}, r);  // var
             Kernels.addScalar(r, eps, r);
-            Kernels.run("rsqrt", 0, () -> org.nd4j.linalg.factory.Nd4j.exec(
-                    new org.nd4j.linalg.api.ops.impl.transforms.floating.RSqrt(r, r)));
+            Kernels.run("rsqrt", 0, () -> Nd4j.exec(
+                    new RSqrt(r, r)));
             Kernels.mul(o, r, o);                         // xhat
             Kernels.mul(o, op.in(gamma, compute), o);
             Kernels.add(o, op.in(beta, compute), o);
@@ -50,69 +53,11 @@ public final class Normalization {
             rstd = op.result(r);
         }
         if (Autograd.needsGrad(x, gamma, beta)) {
-            new LayerNormBackward().attach(out, x, gamma, beta).save(x, mean, rstd, gamma);
+            NormalizationBackward.layerNorm(x.rank()).attach(out, x, gamma, beta).save(x, mean, rstd, gamma);
         }
         mean.release();
         rstd.release();
         return out;
-    }
-
-    static final class LayerNormBackward extends AutogradFunction {
-        @Override
-        public String name() {
-            return "LayerNorm";
-        }
-
-        @Override
-        protected Tensor[] backward(Tensor g) {
-            Tensor x = saved(0);
-            Tensor mean = saved(1);
-            Tensor rstd = saved(2);
-            Tensor gamma = saved(3);
-            Tensor[] in = inputs();
-            int last = x.rank() - 1;
-            int[] leading = java.util.stream.IntStream.range(0, last).toArray();
-            DataType compute = mean.dtype();
-            long[] kept = mean.shape();
-            Tensor gx = null;
-            Tensor gGamma = null;
-            Tensor gBeta = null;
-            try (OpScope op = new OpScope("LayerNormBackward")) {
-                INDArray gc = op.in(g, compute);
-                INDArray xhat = op.temp(compute, x.shape());
-                Kernels.sub(op.in(x, compute), mean.array(), xhat);
-                Kernels.mul(xhat, rstd.array(), xhat);
-                if (in[1].requiresGrad()) {
-                    INDArray gg = op.out(inputType(1), inputShape(1));
-                    INDArray prod = op.temp(compute, x.shape());
-                    Kernels.mul(gc, xhat, prod);
-                    Kernels.sum(prod, false, leading, gg);
-                    gGamma = op.result(gg);
-                }
-                if (in[2].requiresGrad()) {
-                    INDArray gb = op.out(inputType(2), inputShape(2));
-                    Kernels.sum(gc, false, leading, gb);
-                    gBeta = op.result(gb);
-                }
-                if (in[0].requiresGrad()) {
-                    // dx = rstd · (dxhat − mean(dxhat) − xhat · mean(dxhat · xhat)),  dxhat = g · gamma
-                    INDArray dxhat = op.temp(compute, x.shape());
-                    Kernels.mul(gc, op.in(gamma, compute), dxhat);
-                    INDArray m1 = op.temp(compute, kept);
-                    INDArray m2 = op.temp(compute, kept);
-                    Kernels.mean(dxhat, true, new int[] {last}, m1);
-                    INDArray o = op.out(inputType(0), inputShape(0));
-                    Kernels.mul(dxhat, xhat, o);
-                    Kernels.mean(o, true, new int[] {last}, m2);
-                    Kernels.mul(xhat, m2, o);
-                    Kernels.sub(dxhat, o, o);
-                    Kernels.sub(o, m1, o);
-                    Kernels.mul(o, rstd.array(), o);
-                    gx = op.result(o);
-                }
-            }
-            return new Tensor[] {gx, gGamma, gBeta};
-        }
     }
 
     /**
@@ -163,8 +108,8 @@ public final class Normalization {
                 Kernels.sub(in, m, o);
             }
             Kernels.addScalar(r, eps, r);
-            Kernels.run("rsqrt", 0, () -> org.nd4j.linalg.factory.Nd4j.exec(
-                    new org.nd4j.linalg.api.ops.impl.transforms.floating.RSqrt(r, r)));
+            Kernels.run("rsqrt", 0, () -> Nd4j.exec(
+                    new RSqrt(r, r)));
             Kernels.mul(o, r, o);                                     // xhat
             Kernels.mul(o, op.in(gamma, compute).reshape('c', kept), o);
             Kernels.add(o, op.in(beta, compute).reshape('c', kept), o);
@@ -173,7 +118,7 @@ public final class Normalization {
             rstd = op.result(r);
         }
         if (Autograd.needsGrad(x, gamma, beta)) {
-            new BatchNormBackward(training).attach(out, x, gamma, beta).save(x, mean, rstd, gamma);
+            NormalizationBackward.batchNorm2d(training).attach(out, x, gamma, beta).save(x, mean, rstd, gamma);
         }
         mean.release();
         rstd.release();
@@ -192,16 +137,44 @@ public final class Normalization {
         running.storage().bumpVersion();
     }
 
-    static final class BatchNormBackward extends AutogradFunction {
-        private final boolean training;
+    /**
+     * The backward of a normalisation y = γ·x̂ + β, x̂ = (x − mean)·rstd, whose statistics were taken over
+     * {@code statisticAxes} and whose γ and β are shared over {@code parameterAxes}: layer norm (the
+     * last axis; the leading ones) and batch norm (batch and space; the same). With statistics from
+     * the batch itself, dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)), dx̂ = g·γ; with fixed (running)
+     * statistics, dx = rstd·dx̂.
+     */
+    static final class NormalizationBackward extends AutogradFunction {
+        private final String name;
+        private final int[] statisticAxes;
+        private final int[] parameterAxes;
+        private final boolean batchStatistics;
+        private final boolean gammaPerChannelAxis;   // γ (C) viewed as the statistics' shape (1, C, 1, 1)
 
-        BatchNormBackward(boolean training) {
-            this.training = training;
+        private NormalizationBackward(String name, int[] statisticAxes, int[] parameterAxes, boolean batchStatistics,
+                                      boolean gammaPerChannelAxis) {
+            this.name = name;
+            this.statisticAxes = statisticAxes;
+            this.parameterAxes = parameterAxes;
+            this.batchStatistics = batchStatistics;
+            this.gammaPerChannelAxis = gammaPerChannelAxis;
+        }
+
+        /** Layer norm of a rank-r input: statistics over its last axis, γ and β over the others. */
+        static NormalizationBackward layerNorm(int rank) {
+            return new NormalizationBackward("LayerNorm", new int[] {rank - 1}, IntStream.range(0, rank - 1).toArray(),
+                    true, false);
+        }
+
+        /** Batch norm of (B, C, H, W): statistics, γ and β over batch and space. */
+        static NormalizationBackward batchNorm2d(boolean training) {
+            int[] axes = {0, 2, 3};
+            return new NormalizationBackward("BatchNorm2d", axes, axes, training, true);
         }
 
         @Override
         public String name() {
-            return "BatchNorm2d";
+            return name;
         }
 
         @Override
@@ -211,48 +184,49 @@ public final class Normalization {
             Tensor rstd = saved(2);
             Tensor gamma = saved(3);
             Tensor[] in = inputs();
-            int[] axes = {0, 2, 3};
             DataType compute = mean.dtype();
             long[] kept = mean.shape();
             Tensor gx = null;
             Tensor gGamma = null;
             Tensor gBeta = null;
-            try (OpScope op = new OpScope("BatchNorm2dBackward")) {
+            try (OpScope op = new OpScope(name + "Backward")) {
                 INDArray gc = op.in(g, compute);
                 INDArray xhat = op.temp(compute, x.shape());
                 Kernels.sub(op.in(x, compute), mean.array(), xhat);
                 Kernels.mul(xhat, rstd.array(), xhat);
-                if (in[1].requiresGrad()) {
+                if (in[1].requiresGrad()) {                                   // dγ = Σ g·x̂
                     INDArray gg = op.out(inputType(1), inputShape(1));
                     INDArray prod = op.temp(compute, x.shape());
                     Kernels.mul(gc, xhat, prod);
-                    Kernels.sum(prod, false, axes, gg);
+                    Kernels.sum(prod, false, parameterAxes, gg);
                     gGamma = op.result(gg);
                 }
-                if (in[2].requiresGrad()) {
+                if (in[2].requiresGrad()) {                                   // dβ = Σ g
                     INDArray gb = op.out(inputType(2), inputShape(2));
-                    Kernels.sum(gc, false, axes, gb);
+                    Kernels.sum(gc, false, parameterAxes, gb);
                     gBeta = op.result(gb);
                 }
                 if (in[0].requiresGrad()) {
-                    // training: dx = rstd · (dxhat − mean(dxhat) − xhat · mean(dxhat · xhat)); evaluation: rstd · dxhat
-                    INDArray dxhat = op.temp(compute, x.shape());
-                    Kernels.mul(gc, op.in(gamma, compute).reshape('c', kept), dxhat);
-                    INDArray o = op.out(inputType(0), inputShape(0));
-                    if (training) {
+                    INDArray dxhat = op.temp(compute, x.shape());             // dx̂ = g·γ
+                    INDArray gammaC = op.in(gamma, compute);
+                    Kernels.mul(gc, gammaPerChannelAxis ? gammaC.reshape('c', kept) : gammaC, dxhat);
+                    if (batchStatistics) {                                    // rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂))
                         INDArray m1 = op.temp(compute, kept);
                         INDArray m2 = op.temp(compute, kept);
-                        Kernels.mean(dxhat, true, axes, m1);
+                        Kernels.mean(dxhat, true, statisticAxes, m1);
+                        INDArray o = op.out(inputType(0), inputShape(0));
                         Kernels.mul(dxhat, xhat, o);
-                        Kernels.mean(o, true, axes, m2);
+                        Kernels.mean(o, true, statisticAxes, m2);
                         Kernels.mul(xhat, m2, o);
                         Kernels.sub(dxhat, o, o);
                         Kernels.sub(o, m1, o);
                         Kernels.mul(o, rstd.array(), o);
-                    } else {
+                        gx = op.result(o);
+                    } else {                                                  // rstd·dx̂
+                        INDArray o = op.out(inputType(0), inputShape(0));
                         Kernels.mul(dxhat, rstd.array(), o);
+                        gx = op.result(o);
                     }
-                    gx = op.result(o);
                 }
             }
             return new Tensor[] {gx, gGamma, gBeta};

@@ -5,7 +5,7 @@ import java.util.stream.IntStream;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Sum and mean over axes. */
-public final class Reductions {
+final class Reductions {
     private Reductions() {}
 
     /** Sum over {@code axes} (negative counts from the end; none = all), keeping them as size 1 if asked. */

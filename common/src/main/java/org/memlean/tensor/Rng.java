@@ -1,8 +1,10 @@
 package org.memlean.tensor;
 
+import java.util.Random;
 import java.util.SplittableRandom;
-import org.nd4j.linalg.api.ndarray.INDArray;
+import org.memlean.memory.Memory;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -64,7 +66,7 @@ public final class Rng {
 
     /** Fills {@code out} with normal numbers of mean 0 and the given standard deviation. */
     static void normal(INDArray out, double std) {
-        java.util.Random draw = new java.util.Random(nextLong());
+        Random draw = new Random(nextLong());
         float[] values = new float[(int) out.length()];
         for (int i = 0; i < values.length; i++) values[i] = (float) (draw.nextGaussian() * std);
         copyInto(out, values);
@@ -76,6 +78,6 @@ public final class Rng {
      * The staging copy is counted as TEMPORARY and freed at once.
      */
     private static void copyInto(INDArray out, float[] values) {
-        org.memlean.memory.Memory.fill(out, values);
+        Memory.fill(out, values);
     }
 }

@@ -3,6 +3,7 @@ package org.memlean.tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -141,7 +142,7 @@ public final class Shapes {
         int ax = axis < 0 ? axis + rank : axis;
         long[] shape = parts[0].shape().clone();
         shape[ax] = 0;
-        org.nd4j.linalg.api.buffer.DataType storage = parts[0].dtype();
+        DataType storage = parts[0].dtype();
         for (Tensor p : parts) {
             if (p.rank() != rank) throw new IllegalArgumentException("concat: ranks differ: "
                     + Arrays.toString(parts[0].shape()) + " vs " + Arrays.toString(p.shape()));
@@ -181,7 +182,7 @@ public final class Shapes {
             throw new IllegalArgumentException("addToSlice: " + Arrays.toString(delta.shape()) + " does not fit into "
                     + Arrays.toString(y.shape()) + " at " + start + " along axis " + axis);
         }
-        org.nd4j.linalg.api.buffer.DataType storage = Compute.promote(y.dtype(), delta.dtype());
+        DataType storage = Compute.promote(y.dtype(), delta.dtype());
         Tensor out;
         try (OpScope op = new OpScope("addToSlice")) {
             INDArray o = op.out(storage, y.shape());

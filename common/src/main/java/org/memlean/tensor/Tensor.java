@@ -1,8 +1,13 @@
 package org.memlean.tensor;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import org.memlean.memory.Category;
 import org.memlean.memory.Memory;
+import org.memlean.memory.Scope;
 import org.memlean.memory.Storage;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -14,7 +19,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>Memory: a tensor is a <em>handle</em> on a storage. {@link #release()} drops the handle — the
  * Java counterpart of Python's {@code del}; the buffer is freed when the last handle and the last
- * AutogradFunction that saved it let go, or when its {@link org.memlean.memory.Scope} closes. Shape letters
+ * AutogradFunction that saved it let go, or when its {@link Scope} closes. Shape letters
  * in comments: B batch, T time, C channels, V vocabulary, L layers, H heads, D head size.
  */
 public final class Tensor {
@@ -29,7 +34,7 @@ public final class Tensor {
     private String name;
     private boolean released;
     private boolean graphReleased;
-    private java.util.List<java.util.function.Consumer<Tensor>> gradHooks;
+    private List<Consumer<Tensor>> gradHooks;
 
     private Tensor(Storage storage, INDArray array, boolean hold) {
         this.storage = storage;
@@ -236,10 +241,10 @@ public final class Tensor {
     }
 
     /** Functions that took this node as an input (so an in-place op can point them at the value before it). */
-    private java.util.List<AutogradFunction> consumers;
+    private List<AutogradFunction> consumers;
 
     void consumedBy(AutogradFunction f) {
-        if (consumers == null) consumers = new java.util.ArrayList<>(2);
+        if (consumers == null) consumers = new ArrayList<>(2);
         consumers.add(f);
     }
 
@@ -284,12 +289,12 @@ public final class Tensor {
      * {@code register_post_accumulate_grad_hook}). A gradient can then be reduced and freed while
      * backward goes on — how ZeRO-2 keeps only its shard of the gradients. Returns what removes it.
      */
-    public Runnable registerPostAccumulateGradHook(java.util.function.Consumer<Tensor> hook) {
+    public Runnable registerPostAccumulateGradHook(Consumer<Tensor> hook) {
         if (!isLeaf() || !requiresGrad) {
             throw new IllegalStateException("a post-accumulate-grad hook needs a leaf that requires grad; "
                     + describe() + " is " + (isLeaf() ? "a leaf that does not require grad" : "not a leaf"));
         }
-        if (gradHooks == null) gradHooks = new java.util.ArrayList<>();
+        if (gradHooks == null) gradHooks = new ArrayList<>();
         gradHooks.add(hook);
         return () -> gradHooks.remove(hook);
     }
@@ -300,7 +305,7 @@ public final class Tensor {
 
     void runGradHooks() {
         if (gradHooks == null) return;
-        for (java.util.function.Consumer<Tensor> h : java.util.List.copyOf(gradHooks)) h.accept(this);
+        for (Consumer<Tensor> h : List.copyOf(gradHooks)) h.accept(this);
     }
 
     /** The accumulated gradient (GRADIENT memory), or null. */
@@ -317,7 +322,7 @@ public final class Tensor {
      * weights). The previous gradient, if any, is freed.
      */
     public void setGrad(Tensor gradient) {
-        if (gradient != null && (!java.util.Arrays.equals(gradient.shape(), shape()))) {
+        if (gradient != null && (!Arrays.equals(gradient.shape(), shape()))) {
             throw new IllegalArgumentException("gradient of shape " + Arrays.toString(gradient.shape())
                     + " for a tensor of shape " + Arrays.toString(shape()));
         }
@@ -367,10 +372,6 @@ public final class Tensor {
         if (storage != null) storage.unhold();
     }
 
-    public boolean isReleased() {
-        return released;
-    }
-
     /**
      * {@code f(this)}, then this handle is released — unless {@code f} returned this very tensor.
      * The idiom for a short-lived intermediate: a chain reads like the network and frees each
@@ -380,7 +381,7 @@ public final class Tensor {
      * }</pre>
      * A handle is not a buffer: what an op saved for backward stays alive (it holds the buffer itself).
      */
-    public <R> R then(java.util.function.Function<? super Tensor, R> f) {
+    public <R> R then(Function<? super Tensor, R> f) {
         R result;
         try {
             result = f.apply(this);
@@ -444,9 +445,6 @@ public final class Tensor {
     public Tensor softmax() { return Activations.softmax(this); }
     public Tensor logSoftmax() { return Activations.logSoftmax(this); }
     public Tensor cast(DataType dataType) { return Casts.cast(this, dataType); }
-
-    /** In place: this += other (bumps the version; a saved copy of this is then stale). */
-    public Tensor addInPlace(Tensor other) { return InPlace.add(this, other); }
 
     /** In place: this *= factor (bumps the version). */
     public Tensor mulInPlace(double factor) { return InPlace.scale(this, factor); }

@@ -1,9 +1,18 @@
 package org.memlean.tools;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.memlean.data.ReversalTask;
 import org.memlean.lab.Chapter;
 import org.memlean.lab.Chapters;
@@ -33,7 +42,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * peak over the peak the step model predicts ({@link StepMemoryModel}: exact on this framework, so the
  * ratio is 1 unless the framework's memory behaviour changed without its model).
  */
-public final class Bench {
+final class Bench {
     private Bench() {}
 
     /** The bench's model and batch. */
@@ -202,7 +211,7 @@ public final class Bench {
     public static ThreadRun inChildJvm(int threads, boolean quick) {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
-        command.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "bench", "--json",
                 "--no-chapters", "--one-thread-count", "--threads", Integer.toString(threads)));
         if (quick) command.add("--quick");
@@ -210,7 +219,7 @@ public final class Bench {
         pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
         try {
             Process process = pb.start();
-            String out = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             int code = process.waitFor();
             if (code != 0) {
                 throw new IllegalStateException("the bench at " + threads + " threads (a child JVM) exited with " + code
@@ -219,8 +228,8 @@ public final class Bench {
             return new ThreadRun(threads, number(out, "stepMillis"), number(out, "stepMillisLow"),
                     number(out, "stepMillisHigh"), number(out, "efficiency"), number(out, "plainStepMillis"),
                     (int) number(out, "kernelsPerStep"), (int) number(out, "allocationsPerStep"));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("could not start the bench at " + threads + " threads: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not start the bench at " + threads + " threads: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while the bench ran at " + threads + " threads", e);
@@ -229,7 +238,7 @@ public final class Bench {
 
     /** A number field of the bench's own flat JSON. */
     static double number(String json, String key) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"" + key + "\":(-?[0-9.eE+-]+)").matcher(json);
+        Matcher m = Pattern.compile("\"" + key + "\":(-?[0-9.eE+-]+)").matcher(json);
         if (!m.find()) throw new IllegalStateException("the bench's JSON has no " + key + ": " + json);
         return Double.parseDouble(m.group(1));
     }
@@ -239,7 +248,7 @@ public final class Bench {
      * every other; else one thread (as fast within the noise, and it leaves the other cores free).
      */
     public static int fastest(List<ThreadRun> runs) {
-        ThreadRun best = runs.stream().min(java.util.Comparator.comparingDouble(ThreadRun::stepMillis)).orElseThrow();
+        ThreadRun best = runs.stream().min(Comparator.comparingDouble(ThreadRun::stepMillis)).orElseThrow();
         for (ThreadRun r : runs) if (r != best && !best.clearlyFasterThan(r)) return 1;
         return best.threads();
     }
@@ -249,15 +258,15 @@ public final class Bench {
      * ({@code .memlean/threads} in the course's directory, which the launcher passes as
      * {@code memlean.home}); returns the file, or null when not run through the launcher.
      */
-    public static java.nio.file.Path rememberThreads(int threads) {
+    public static Path rememberThreads(int threads) {
         String home = System.getProperty("memlean.home");
         if (home == null) return null;
-        java.nio.file.Path file = java.nio.file.Path.of(home, ".memlean", "threads");
+        Path file = Path.of(home, ".memlean", "threads");
         try {
-            java.nio.file.Files.createDirectories(file.getParent());
-            java.nio.file.Files.writeString(file, threads + "\n");
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, threads + "\n");
             return file;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             System.err.println("bench: could not write " + file + " (" + e.getMessage() + "); the default stays as it was");
             return null;
         }

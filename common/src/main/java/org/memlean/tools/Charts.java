@@ -24,10 +24,12 @@ import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 import org.memlean.lab.Measurement;
 import org.memlean.lab.Report;
+import org.memlean.memory.Bytes;
 import org.memlean.memory.Category;
 import org.memlean.memory.Memory;
 import org.memlean.memory.MemoryEvent;
@@ -121,23 +123,29 @@ public final class Charts {
             s.setFillColor(CATEGORY_COLORS[k]);
             s.setLineColor(CATEGORY_COLORS[k].darker());
         }
-        List<double[]> marks = new ArrayList<>();
-        List<String> letters = new ArrayList<>();
+        for (PhaseMark m : phaseMarks(timeline)) {
+            chart.addAnnotation(new AnnotationLine(m.event(), true, false));
+            chart.addAnnotation(new AnnotationText(m.letter(), m.event(), top * 0.95, false));
+        }
+        return chart;
+    }
+
+    /** A phase's start on a memory chart: the event's index and its letter (F, B, O). */
+    record PhaseMark(int event, String letter) {}
+
+    /**
+     * The phase marks of a timeline: every forward, backward and optimizer mark — or, past 30 (a smear
+     * on the chart), only the optimizer steps.
+     */
+    static List<PhaseMark> phaseMarks(List<MemoryEvent> timeline) {
+        List<PhaseMark> marks = new ArrayList<>();
         for (int i = 0; i < timeline.size(); i++) {
             MemoryEvent e = timeline.get(i);
             String letter = e.kind() == MemoryEvent.Kind.MARK ? PHASES.get(e.label()) : null;
-            if (letter != null) {
-                marks.add(new double[] {i});
-                letters.add(letter);
-            }
+            if (letter != null) marks.add(new PhaseMark(i, letter));
         }
-        boolean all = marks.size() <= 30;   // more would be a smear: then only the optimizer steps are marked
-        for (int i = 0; i < marks.size(); i++) {
-            if (!all && !"O".equals(letters.get(i))) continue;
-            chart.addAnnotation(new AnnotationLine(marks.get(i)[0], true, false));
-            chart.addAnnotation(new AnnotationText(letters.get(i), marks.get(i)[0], top * 0.95, false));
-        }
-        return chart;
+        if (marks.size() > 30) marks.removeIf(m -> !"O".equals(m.letter()));
+        return marks;
     }
 
     /** Every arm of a report, on the same scale, in a grid (three across), with a caption. */
@@ -145,7 +153,7 @@ public final class Charts {
         double max = report.arms().stream().mapToLong(Measurement::peakBytes).max().orElse(0) / 1048576.0;
         List<BufferedImage> images = new ArrayList<>();
         for (Measurement m : report.arms()) {
-            images.add(image(memoryOverStep(m.name() + " — peak " + org.memlean.memory.Bytes.format(m.peakBytes()),
+            images.add(image(memoryOverStep(m.name() + " — peak " + Bytes.format(m.peakBytes()),
                     m.timeline(), max, false)));
         }
         BufferedImage grid = grid(images, 3);
@@ -312,7 +320,7 @@ public final class Charts {
     }
 
     /** The image of any XChart chart. */
-    public static BufferedImage image(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart) {
+    public static BufferedImage image(Chart<?, ?> chart) {
         return BitmapEncoder.getBufferedImage(chart);
     }
 

@@ -13,7 +13,7 @@ import org.memlean.memory.Bytes;
 import org.memlean.memory.Device;
 
 /** The tour's report: one self-contained HTML page (images inlined), a table and a chart per chapter. */
-public final class HtmlReport {
+final class HtmlReport {
     private HtmlReport() {}
 
     /**

@@ -1,10 +1,19 @@
 package org.memlean.tools;
 
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.OperatingSystemMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
+import org.bytedeco.javacpp.Pointer;
 import org.memlean.lab.Anatomy;
 import org.memlean.lab.Calculator;
 import org.memlean.lab.Chapter;
@@ -43,7 +52,7 @@ public final class Main implements Callable<Integer> {
     public static int execute(String... args) {
         CommandLine cli = new CommandLine(new Main());
         CommandLine calc = cli.getSubcommands().get("calc");
-        for (Calculator c : java.util.ServiceLoader.load(Calculator.class)) calc.addSubcommand(c.name(), c);
+        for (Calculator c : ServiceLoader.load(Calculator.class)) calc.addSubcommand(c.name(), c);
         withHelp(cli);
         cli.setParameterExceptionHandler((e, a) -> {
             e.getCommandLine().getErr().println("memlean: " + e.getMessage() + " (see: ./memlean "
@@ -80,22 +89,22 @@ public final class Main implements Callable<Integer> {
      * Refuses, before any work, an output path that cannot be written: a directory, or a parent that
      * cannot be created or written to.
      */
-    static void checkWritable(String option, java.nio.file.Path path) {
-        java.nio.file.Path file = path.toAbsolutePath();
-        if (java.nio.file.Files.isDirectory(file)) {
+    static void checkWritable(String option, Path path) {
+        Path file = path.toAbsolutePath();
+        if (Files.isDirectory(file)) {
             throw new UsageError(option + " " + path + " is a directory; give a file name");
         }
-        java.nio.file.Path parent = file.getParent();
+        Path parent = file.getParent();
         try {
-            if (parent != null) java.nio.file.Files.createDirectories(parent);
-        } catch (java.io.IOException | SecurityException e) {
+            if (parent != null) Files.createDirectories(parent);
+        } catch (IOException | SecurityException e) {
             throw new UsageError(option + " " + path + ": cannot create its directory " + parent + " ("
                     + e.getClass().getSimpleName() + ")");
         }
-        if (parent != null && !java.nio.file.Files.isWritable(parent)) {
+        if (parent != null && !Files.isWritable(parent)) {
             throw new UsageError(option + " " + path + ": its directory " + parent + " is not writable");
         }
-        if (java.nio.file.Files.exists(file) && !java.nio.file.Files.isWritable(file)) {
+        if (Files.exists(file) && !Files.isWritable(file)) {
             throw new UsageError(option + " " + path + " exists and is not writable");
         }
     }
@@ -113,19 +122,19 @@ public final class Main implements Callable<Integer> {
                 + 2 * b * t * c + 4.0 * b * answer * config.vocabSize()                       // head and loss
                 + 8 * b * t * c;                                                            // in flight in backward
         double need = 4 * values;
-        long nd4j = org.bytedeco.javacpp.Pointer.maxBytes();
+        long nd4j = Pointer.maxBytes();
         long ram = physicalMemory();
         long limit = nd4j > 0 ? Math.min(nd4j, ram) : ram;
         if (need > limit || b * t > Integer.MAX_VALUE) {
-            throw new UsageError(String.format(java.util.Locale.ROOT, "a training step at batch %d and %d tokens needs "
+            throw new UsageError(String.format(Locale.ROOT, "a training step at batch %d and %d tokens needs "
                     + "about %s; ND4J may use %s in this JVM and the machine has %s. Use a smaller --batch", batch, time,
-                    need > Long.MAX_VALUE / 2 ? String.format(java.util.Locale.ROOT, "%.3g bytes", need) : Bytes.format((long) need),
+                    need > Long.MAX_VALUE / 2 ? String.format(Locale.ROOT, "%.3g bytes", need) : Bytes.format((long) need),
                     Bytes.format(nd4j), Bytes.format(ram)));
         }
     }
 
     private static long physicalMemory() {
-        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
         if (os instanceof com.sun.management.OperatingSystemMXBean sun) return sun.getTotalMemorySize();
         return Long.MAX_VALUE;
     }
@@ -204,7 +213,7 @@ public final class Main implements Callable<Integer> {
 
         @Option(names = "--chart", paramLabel = "PNG",
                 description = "Also write memory over the run, every arm side by side, to this PNG file.")
-        java.nio.file.Path chart;
+        Path chart;
 
         @Option(names = "--ranks", paramLabel = "N",
                 description = "Chapter 7: the simulated ranks (threads, each with its own device), e.g. 2, 4 or 8.")
@@ -214,13 +223,13 @@ public final class Main implements Callable<Integer> {
         ThreadsOption threadsOption = new ThreadsOption();
 
         @Override
-        public Integer call() throws java.io.IOException {
+        public Integer call() throws IOException {
             Chapter c = Chapters.find(chapter).orElseThrow(() -> new UsageError("unknown chapter '" + chapter
                     + "'; installed: " + (Chapters.all().isEmpty() ? "none yet"
                     : String.join(", ", Chapters.all().stream().map(Chapter::id).toList()))));
             if (chart != null) checkWritable("--chart", chart);
             int threads = threadsOption.apply();
-            java.util.Map<String, Integer> options = new java.util.LinkedHashMap<>();
+            Map<String, Integer> options = new LinkedHashMap<>();
             if (ranks != null) options.put("ranks", ranks);
             Report r;
             Experiment.progress(System.err);
@@ -235,8 +244,8 @@ public final class Main implements Callable<Integer> {
             if (json) System.out.println(Json.write(reportJson(r, threads)));
             else System.out.print(reportText(r, threads));
             if (chart != null) {
-                if (chart.getParent() != null) java.nio.file.Files.createDirectories(chart.getParent());
-                java.nio.file.Files.write(chart, Charts.png(Charts.arms(r)));
+                if (chart.getParent() != null) Files.createDirectories(chart.getParent());
+                Files.write(chart, Charts.png(Charts.arms(r)));
             }
             return 0;
         }
@@ -249,13 +258,13 @@ public final class Main implements Callable<Integer> {
 
         @Option(names = "--report", defaultValue = "report/index.html",
                 description = "Where to write the HTML report (default ${DEFAULT-VALUE}).")
-        java.nio.file.Path reportPath;
+        Path reportPath;
 
         @CommandLine.Mixin
         ThreadsOption threadsOption = new ThreadsOption();
 
         @Override
-        public Integer call() throws java.io.IOException {
+        public Integer call() throws IOException {
             checkWritable("--report", reportPath);
             int threads = threadsOption.apply();
             List<Chapter> chapters = Chapters.all();
@@ -266,8 +275,8 @@ public final class Main implements Callable<Integer> {
                 return 0;
             }
             TextTable table = new TextTable("", "technique", "baseline peak", "technique", "saving", "time", "work");
-            List<Report> reports = new java.util.ArrayList<>();
-            List<String> failures = new java.util.ArrayList<>();
+            List<Report> reports = new ArrayList<>();
+            List<String> failures = new ArrayList<>();
             int i = 0;
             long start = System.nanoTime();
             for (Chapter c : chapters) {
@@ -377,7 +386,7 @@ public final class Main implements Callable<Integer> {
             System.err.println("bench: timing the GPT step, its plain-ND4J replay and a 1024³ sgemm at " + threads
                     + (threads == 1 ? " thread…" : " threads…"));
             Bench.Result r = Bench.run(quick, !noChapters);
-            List<Bench.ThreadRun> runs = new java.util.ArrayList<>(List.of(Bench.ThreadRun.of(threads, r)));
+            List<Bench.ThreadRun> runs = new ArrayList<>(List.of(Bench.ThreadRun.of(threads, r)));
             if (!oneThreadCount) {
                 for (int n : Bench.threadCounts()) {
                     if (n == threads) continue;
@@ -385,10 +394,10 @@ public final class Main implements Callable<Integer> {
                             + ", in a JVM of its own (libnd4j sizes its pool once, at start)…");
                     runs.add(Bench.inChildJvm(n, quick));
                 }
-                runs.sort(java.util.Comparator.comparingInt(Bench.ThreadRun::threads));
+                runs.sort(Comparator.comparingInt(Bench.ThreadRun::threads));
             }
             Integer fastest = runs.size() > 1 ? Bench.fastest(runs) : null;
-            java.nio.file.Path remembered = fastest == null ? null : Bench.rememberThreads(fastest);
+            Path remembered = fastest == null ? null : Bench.rememberThreads(fastest);
             if (json) {
                 Map<String, Object> out = new LinkedHashMap<>();
                 out.put("threads", threads);
@@ -472,7 +481,7 @@ public final class Main implements Callable<Integer> {
         out.put("baseline", measurementJson(r.baseline(), r));
         out.put("technique", measurementJson(r.techniqueRun(), r));
         out.put("predicted", r.predicted());
-        List<Object> arms = new java.util.ArrayList<>();
+        List<Object> arms = new ArrayList<>();
         for (Measurement m : r.arms()) arms.add(measurementJson(m, r));
         out.put("arms", arms);
         return out;

@@ -22,7 +22,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * them); they are closed when the trace closes. Replayed allocations allocate and free buffers of
  * the same sizes, so the replay pays what a plain ND4J program pays for memory.
  */
-public final class Trace implements Listener, AutoCloseable {
+final class Trace implements Listener, AutoCloseable {
     private final List<Runnable> calls = new ArrayList<>();
     private final List<String> names = new ArrayList<>();
     private final List<INDArray> deferred = new ArrayList<>();

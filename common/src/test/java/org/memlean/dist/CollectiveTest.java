@@ -1,13 +1,11 @@
 package org.memlean.dist;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.memlean.lab.Work;
 import org.memlean.memory.Category;
 import org.memlean.memory.DeviceOutOfMemoryException;
 import org.memlean.memory.Memory;
@@ -16,6 +14,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The thread collective against sums done by hand, its traffic against the ring formulas, and the
@@ -224,7 +224,7 @@ class CollectiveTest {
 
     @Test
     void rankZeroRunsWithTheCallersListeners() {
-        try (Group g = Group.start(2, 0, SHORT, 1); org.memlean.lab.Work work = org.memlean.lab.Work.count()) {
+        try (Group g = Group.start(2, 0, SHORT, 1); Work work = Work.count()) {
             g.run("count", r -> {
                 r.collective().allReduce(filled(r.index(), 8));
                 return null;

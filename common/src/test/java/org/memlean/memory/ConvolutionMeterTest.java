@@ -1,13 +1,12 @@
 package org.memlean.memory;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.memlean.nn.BatchNorm2d;
 import org.memlean.nn.Conv2d;
-import org.memlean.nn.Linear;
 import org.memlean.nn.Layer;
+import org.memlean.nn.Linear;
 import org.memlean.nn.Silu;
 import org.memlean.optim.AdamW;
 import org.memlean.tensor.Convolution;
@@ -15,6 +14,7 @@ import org.memlean.tensor.Losses;
 import org.memlean.tensor.Rng;
 import org.memlean.tensor.Tensor;
 import org.nd4j.linalg.api.buffer.DataType;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** A convolutional model's step reconciles to the byte, im2col columns and batch-norm buffers included. */
 class ConvolutionMeterTest {
@@ -50,7 +50,7 @@ class ConvolutionMeterTest {
         try (Scope s = Scope.open()) {
             Rng.seed(seed);
             float[] pixels = new float[4 * 3 * 8 * 8];
-            java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+            SplittableRandom r = new SplittableRandom(seed);
             for (int i = 0; i < pixels.length; i++) pixels[i] = (float) r.nextGaussian();
             Tensor images = Tensor.of(pixels, 4, 3, 8, 8);
             Tensor labels = Tensor.ofInts(new int[] {0, 1, 2, 3}, 4);

@@ -1,10 +1,8 @@
 package org.memlean.memory;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.memlean.data.ReversalTask;
 import org.memlean.lab.Training;
@@ -12,6 +10,8 @@ import org.memlean.nn.Gpt;
 import org.memlean.nn.GptConfig;
 import org.memlean.optim.AdamW;
 import org.nd4j.linalg.api.buffer.DataType;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The leak detector finds a leak of a known size with its category and label, and passes a clean loop. */
 class LeakCheckTest {
@@ -39,8 +39,8 @@ class LeakCheckTest {
             }
         });
         assertThat(r.bytesPerStep()).isEqualTo(400.0);
-        assertThat(r.grewByCategory()).containsExactly(java.util.Map.entry(Category.TEMPORARY, 7 * 400L));
-        assertThat(r.neverReleased()).containsExactly(java.util.Map.entry("TEMPORARY 'history'", 8 * 400L));
+        assertThat(r.grewByCategory()).containsExactly(Map.entry(Category.TEMPORARY, 7 * 400L));
+        assertThat(r.neverReleased()).containsExactly(Map.entry("TEMPORARY 'history'", 8 * 400L));
         assertThatThrownBy(() -> r.assertNoLeak("the history loop")).isInstanceOf(AssertionError.class)
                 .hasMessageContaining("the history loop leaks: the live bytes grow by +400 B per step over 8 steps")
                 .hasMessageContaining("TEMPORARY 'history' 3.13 KiB");

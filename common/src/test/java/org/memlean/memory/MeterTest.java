@@ -1,11 +1,12 @@
 package org.memlean.memory;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 import org.memlean.data.ReversalTask;
 import org.memlean.lab.Training;
@@ -15,6 +16,9 @@ import org.memlean.optim.AdamW;
 import org.memlean.tensor.Rng;
 import org.memlean.tensor.Tensor;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class MeterTest {
     @Test
@@ -93,10 +97,10 @@ class MeterTest {
     void metersOnSeveralThreadsKeepTheirOwnLedgersAndAddUpToTheBackend() throws Exception {
         Device.settle();
         long before = Device.allocatedBytes();
-        List<MemoryMeter> meters = java.util.Collections.synchronizedList(new ArrayList<>());
-        List<Tensor> kept = java.util.Collections.synchronizedList(new ArrayList<>());
-        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(3);
-        java.util.concurrent.CountDownLatch checked = new java.util.concurrent.CountDownLatch(1);
+        List<MemoryMeter> meters = Collections.synchronizedList(new ArrayList<>());
+        List<Tensor> kept = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch done = new CountDownLatch(3);
+        CountDownLatch checked = new CountDownLatch(1);
         List<Thread> threads = new ArrayList<>();
         for (int rank = 0; rank < 3; rank++) {
             int r = rank;
@@ -177,8 +181,8 @@ class MeterTest {
         try (DeviceBudget budget = DeviceBudget.of(20_000)) {
             // the backend itself refuses (no pre-check can see ND4J's internal allocation path here)
             // declare 4 KB but ask the backend for 400 MB: the pre-check passes, the backend refuses
-            assertThatThrownBy(() -> org.memlean.memory.Memory.track(DataType.FLOAT, new long[] {1000},
-                    Category.TEMPORARY, "raw", () -> org.nd4j.linalg.factory.Nd4j.create(DataType.FLOAT, 100_000_000)))
+            assertThatThrownBy(() -> Memory.track(DataType.FLOAT, new long[] {1000},
+                    Category.TEMPORARY, "raw", () -> Nd4j.create(DataType.FLOAT, 100_000_000)))
                     .isInstanceOf(DeviceOutOfMemoryException.class);
         } finally {
             a.release();
@@ -206,7 +210,7 @@ class MeterTest {
     }
 
     @Test
-    void theTimelineIsWrittenAsCsvAndJson(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    void theTimelineIsWrittenAsCsvAndJson(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         Device.settle();
         try (MemoryMeter meter = MemoryMeter.start("timeline")) {
             meter.mark("phase one");
@@ -215,12 +219,12 @@ class MeterTest {
             meter.writeCsv(dir.resolve("t.csv"));
             meter.writeJson(dir.resolve("t.json"));
         }
-        List<String> csv = java.nio.file.Files.readAllLines(dir.resolve("t.csv"));
+        List<String> csv = Files.readAllLines(dir.resolve("t.csv"));
         assertThat(csv.get(0)).isEqualTo("sequence,micros,kind,category,bytes,label,parameter,gradient,"
                 + "optimizer_state,activation,temporary,input,ledger_live,backend_live");
         assertThat(csv).hasSize(4);
         assertThat(csv.get(2)).contains(",ALLOCATE,ACTIVATION,32,").endsWith(",0,0,0,32,0,0,32,32");
-        String json = java.nio.file.Files.readString(dir.resolve("t.json"));
+        String json = Files.readString(dir.resolve("t.json"));
         assertThat(json).startsWith("[{\"sequence\":0").contains("\"label\":\"phase one\"")
                 .contains("\"kind\":\"FREE\"").endsWith("}]");
     }

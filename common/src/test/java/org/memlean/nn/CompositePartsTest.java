@@ -1,8 +1,6 @@
 package org.memlean.nn;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.memlean.memory.Scope;
@@ -10,6 +8,8 @@ import org.memlean.tensor.Arithmetic;
 import org.memlean.tensor.GradMode;
 import org.memlean.tensor.Rng;
 import org.memlean.tensor.Tensor;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Every composite calls its parts by name at forward time: replacing any part changes what runs. */
 class CompositePartsTest {
@@ -86,8 +86,8 @@ class CompositePartsTest {
                 float[] a = model.forward(Tensor.ofInts(new int[] {1, 2, 3, 4}, 1, 4)).toFloatArray();
                 float[] b = model.forward(Tensor.ofInts(new int[] {1, 2, 3, 9}, 1, 4)).toFloatArray();
                 int v = GptConfig.defaults().vocabSize();
-                float[] firstA = java.util.Arrays.copyOf(a, v);
-                float[] firstB = java.util.Arrays.copyOf(b, v);
+                float[] firstA = Arrays.copyOf(a, v);
+                float[] firstB = Arrays.copyOf(b, v);
                 if (causal) assertThat(firstB).as("position 0 of a causal model").isEqualTo(firstA);
                 else assertThat(firstB).as("position 0 of an encoder sees the last token").isNotEqualTo(firstA);
             }

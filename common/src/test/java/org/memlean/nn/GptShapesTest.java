@@ -1,10 +1,10 @@
 package org.memlean.nn;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
+import java.util.Arrays;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.memlean.tensor.Tensor;
+import static org.assertj.core.api.Assertions.assertThat;
 
 class GptShapesTest {
     @Test
@@ -16,7 +16,7 @@ class GptShapesTest {
                 Map<String, long[]> predicted = config.parameterShapes();
                 assertThat(predicted.keySet()).containsExactlyElementsOf(actual.keySet());
                 actual.forEach((name, t) -> assertThat(predicted.get(name)).as(name).containsExactly(t.shape()));
-                long n = predicted.values().stream().mapToLong(s -> java.util.Arrays.stream(s).reduce(1, (a, b) -> a * b)).sum();
+                long n = predicted.values().stream().mapToLong(s -> Arrays.stream(s).reduce(1, (a, b) -> a * b)).sum();
                 assertThat(n).isEqualTo(model.parameterCount()).isEqualTo(config.parameterCount());
             }
         }

@@ -1,15 +1,18 @@
 package org.memlean.nn;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
+import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.memlean.tensor.Rng;
 import org.nd4j.linalg.api.buffer.DataType;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ParameterFilesTest {
     @TempDir
@@ -59,7 +62,7 @@ class ParameterFilesTest {
             }
             byte[] bytes = Files.readAllBytes(good);
             Path truncated = dir.resolve("truncated.params");
-            Files.write(truncated, java.util.Arrays.copyOf(bytes, bytes.length - 100));
+            Files.write(truncated, Arrays.copyOf(bytes, bytes.length - 100));
             assertThatThrownBy(() -> ParameterFiles.load(model, truncated)).isInstanceOf(IOException.class)
                     .hasMessageContaining("is truncated");
 
@@ -73,8 +76,8 @@ class ParameterFilesTest {
 
     /** A parameter file written by hand: the given names, each with the values of the model's tensor of that name. */
     private static void writeFile(Path file, Gpt model, String... names) throws IOException {
-        try (java.io.DataOutputStream out = new java.io.DataOutputStream(Files.newOutputStream(file))) {
-            out.write("MEMLEANP".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(file))) {
+            out.write("MEMLEANP".getBytes(StandardCharsets.US_ASCII));
             out.writeInt(2);
             out.writeInt(names.length);
             for (String name : names) {
@@ -105,7 +108,7 @@ class ParameterFilesTest {
 
             Path random = dir.resolve("random.bin");
             byte[] noise = new byte[4096];
-            new java.util.Random(1).nextBytes(noise);
+            new Random(1).nextBytes(noise);
             Files.write(random, noise);
             assertThatThrownBy(() -> ParameterFiles.load(model, random)).isInstanceOf(IOException.class)
                     .hasMessageContaining(random.toString()).hasMessageContaining("not a memlean parameter file");

@@ -1,9 +1,8 @@
 package org.memlean.nn;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.nio.file.Path;
 import java.util.Map;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.memlean.data.Batch;
@@ -18,6 +17,7 @@ import org.memlean.optim.Sgd;
 import org.memlean.tensor.Kernels;
 import org.memlean.tensor.Rng;
 import org.memlean.tensor.Tensor;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** One block applied at L positions (ALBERT's sharing) is one block's parameters, everywhere. */
 class SharedParametersTest {
@@ -75,7 +75,7 @@ class SharedParametersTest {
                 for (int k = 0; k < g.length; k++) {
                     float sum = parts[0][k] + parts[1][k] + parts[2][k];
                     assertThat(g[k]).as("%s[%d]", e.getKey(), k)
-                            .isCloseTo(sum, org.assertj.core.data.Offset.offset(1e-6f + 1e-4f * Math.abs(sum)));
+                            .isCloseTo(sum, Offset.offset(1e-6f + 1e-4f * Math.abs(sum)));
                 }
             }
             Tensor w = model.namedParameters().get("blocks.0.mlp.fc.weight");

@@ -1,8 +1,6 @@
 package org.memlean.tensor;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 import org.memlean.data.ReversalTask;
 import org.memlean.memory.Category;
@@ -12,6 +10,8 @@ import org.memlean.memory.Scope;
 import org.memlean.nn.Gpt;
 import org.memlean.nn.GptConfig;
 import org.nd4j.linalg.api.buffer.DataType;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class AutogradTest {
     @Test
@@ -103,7 +103,7 @@ class AutogradTest {
         assertThat(activation[1]).isEqualTo(activation[2]).isLessThan(activation[0] / 2 + activation[0] / 50);
         // the same initial weights, rounded: bf16 keeps 8 significant bits (2⁻⁹ relative), half 11; an
         // untrained model's loss (≈ ln 11, logits near 0) moves by a few times that at most
-        assertThat(losses[1]).isCloseTo(losses[0], org.assertj.core.data.Offset.offset(8 * Math.pow(2, -11)));
-        assertThat(losses[2]).isCloseTo(losses[0], org.assertj.core.data.Offset.offset(8 * Math.pow(2, -8)));
+        assertThat(losses[1]).isCloseTo(losses[0], Offset.offset(8 * Math.pow(2, -11)));
+        assertThat(losses[2]).isCloseTo(losses[0], Offset.offset(8 * Math.pow(2, -8)));
     }
 }

@@ -1,14 +1,14 @@
 package org.memlean.tensor;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
+import org.assertj.core.data.Offset;
 import org.memlean.memory.Category;
 import org.memlean.memory.Scope;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** Checks an op's backward against central differences, in DOUBLE. */
 final class GradCheck {
@@ -65,7 +65,7 @@ final class GradCheck {
                 a.putScalar(i, orig);
                 double numeric = (plus - minus) / (2 * EPS);
                 assertThat(expected[i]).as("%s: d/d input %d element %d", what, k, i)
-                        .isCloseTo(numeric, org.assertj.core.data.Offset.offset(1e-6 * Math.max(1, Math.abs(numeric))));
+                        .isCloseTo(numeric, Offset.offset(1e-6 * Math.max(1, Math.abs(numeric))));
             }
         }
         weights.close();

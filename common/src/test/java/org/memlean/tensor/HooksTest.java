@@ -1,14 +1,14 @@
 package org.memlean.tensor;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.memlean.memory.Category;
 import org.memlean.memory.Scope;
 import org.nd4j.linalg.api.buffer.DataType;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The two hooks ZeRO needs: after a leaf's last gradient, and before a tensor's producers run backward. */
 class HooksTest {
@@ -21,7 +21,7 @@ class HooksTest {
         Tensor w = leaf(1, 2);
         Tensor u = leaf(3, 4);
         List<String> events = new ArrayList<>();
-        w.registerPostAccumulateGradHook(t -> events.add("w " + java.util.Arrays.toString(t.grad().toFloatArray())));
+        w.registerPostAccumulateGradHook(t -> events.add("w " + Arrays.toString(t.grad().toFloatArray())));
         try (Scope s = Scope.open()) {
             Tensor a = w.mul(u);                      // w used twice: its gradient has two contributions
             Tensor b = w.mul(3.0);

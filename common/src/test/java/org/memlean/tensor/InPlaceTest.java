@@ -1,14 +1,14 @@
 package org.memlean.tensor;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
+import java.util.SplittableRandom;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.memlean.memory.Category;
 import org.memlean.memory.MemoryMeter;
 import org.memlean.memory.Scope;
 import org.nd4j.linalg.api.buffer.DataType;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * In-place ops give the out-of-place ops' values and gradients bit for bit while allocating one buffer
@@ -19,7 +19,7 @@ class InPlaceTest {
         int n = 1;
         for (long d : shape) n *= (int) d;
         float[] v = new float[n];
-        java.util.SplittableRandom r = new java.util.SplittableRandom(n);
+        SplittableRandom r = new SplittableRandom(n);
         for (int i = 0; i < n; i++) v[i] = (float) r.nextGaussian();
         return Tensor.of(v, DataType.FLOAT, Category.PARAMETER, shape).requiresGrad(true);
     }

@@ -1,17 +1,25 @@
 package org.memlean.tensor;
 
-import static org.memlean.tensor.GradCheck.leaf;
-
+import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+import org.assertj.core.api.Assertions;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.memlean.memory.Scope;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ops.impl.transforms.same.Abs;
+import org.nd4j.linalg.factory.Nd4j;
+import static org.memlean.tensor.GradCheck.leaf;
 
 /** Every op's gradient against central differences in DOUBLE, broadcasting cases included. */
 class OpGradientTest {
     private List<Tensor> inputs = List.of();
 
-    private void check(String what, List<Tensor> in, java.util.function.Function<List<Tensor>, Tensor> f) {
+    private void check(String what, List<Tensor> in, Function<List<Tensor>, Tensor> f) {
         inputs = in;
         GradCheck.check(what, in, f);
     }
@@ -36,7 +44,7 @@ class OpGradientTest {
 
     @Test
     void randomShapesWithRandomBroadcasting() {
-        java.util.SplittableRandom r = new java.util.SplittableRandom(2026);
+        SplittableRandom r = new SplittableRandom(2026);
         for (int trial = 0; trial < 6; trial++) {
             int rank = 1 + r.nextInt(3);
             long[] a = new long[rank];
@@ -45,7 +53,7 @@ class OpGradientTest {
             int bRank = 1 + r.nextInt(rank);
             long[] b = new long[bRank];
             for (int i = 0; i < bRank; i++) b[i] = r.nextBoolean() ? 1 : a[rank - bRank + i];
-            String what = java.util.Arrays.toString(a) + " with " + java.util.Arrays.toString(b);
+            String what = Arrays.toString(a) + " with " + Arrays.toString(b);
             check("mul " + what, List.of(leaf(100 + trial, 1, a), leaf(200 + trial, 1, b)), t -> t.get(0).mul(t.get(1)));
             GradCheck.free(inputs);
             check("sub " + what, List.of(leaf(300 + trial, 1, b), leaf(400 + trial, 1, a)), t -> t.get(0).sub(t.get(1)));
@@ -55,7 +63,7 @@ class OpGradientTest {
                     t -> t.get(0).matmul(t.get(1)));
             GradCheck.free(inputs);
             int axis = r.nextInt(rank);
-            check("sum axis " + axis + " of " + java.util.Arrays.toString(a), List.of(leaf(700 + trial, 1, a)),
+            check("sum axis " + axis + " of " + Arrays.toString(a), List.of(leaf(700 + trial, 1, a)),
                     t -> t.get(0).sum(true, axis).mul(t.get(0)).softmax());
             GradCheck.free(inputs);
         }
@@ -116,7 +124,7 @@ class OpGradientTest {
         check("exp", List.of(leaf(40, 1, 3, 4)), t -> t.get(0).exp());
         GradCheck.free(inputs);
         Tensor positive = leaf(41, 1, 3, 4);
-        org.nd4j.linalg.factory.Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.same.Abs(positive.array(), positive.array()));
+        Nd4j.exec(new Abs(positive.array(), positive.array()));
         Kernels.addScalar(positive.array(), 0.5, positive.array());
         check("log", List.of(positive), t -> t.get(0).log());
         GradCheck.free(inputs);
@@ -175,11 +183,11 @@ class OpGradientTest {
         // central differences through FLOAT would measure float rounding, not the derivative: check exactly
         Tensor x = leaf(73, 1, 3, 4);
         inputs = List.of(x);
-        try (org.memlean.memory.Scope s = org.memlean.memory.Scope.open()) {
+        try (Scope s = Scope.open()) {
             x.cast(DataType.HALF).mul(3).cast(DataType.FLOAT).sum().backward();
         }
-        org.assertj.core.api.Assertions.assertThat(x.grad().dtype()).isEqualTo(DataType.DOUBLE);
-        org.assertj.core.api.Assertions.assertThat(x.grad().toDoubleArray()).containsOnly(3.0);
+        Assertions.assertThat(x.grad().dtype()).isEqualTo(DataType.DOUBLE);
+        Assertions.assertThat(x.grad().toDoubleArray()).containsOnly(3.0);
     }
 
     @Test
@@ -188,7 +196,7 @@ class OpGradientTest {
         int n = 512;
         int vocab = 11;
         int[] ids = new int[n];
-        java.util.Random r = new java.util.Random(3);
+        Random r = new Random(3);
         for (int i = 0; i < n; i++) ids[i] = r.nextInt(vocab);
         Tensor idTensor = Tensor.ofInts(ids, n);
         Tensor weight = leaf(90, 1, vocab, 16);
@@ -198,14 +206,14 @@ class OpGradientTest {
         double[] g = upstream.toDoubleArray();
         for (int i = 0; i < n; i++) for (int j = 0; j < 16; j++) expected[ids[i]][j] += g[i * 16 + j];
         for (int run = 0; run < 20; run++) {
-            try (org.memlean.memory.Scope s = org.memlean.memory.Scope.open()) {
+            try (Scope s = Scope.open()) {
                 LinearAlgebra.embedding(weight, idTensor).mul(upstream).sum().backward();
             }
             double[] actual = weight.grad().toDoubleArray();
             for (int v = 0; v < vocab; v++) {
                 for (int j = 0; j < 16; j++) {
-                    org.assertj.core.api.Assertions.assertThat(actual[v * 16 + j]).as("run %d, row %d", run, v)
-                            .isCloseTo(expected[v][j], org.assertj.core.data.Offset.offset(1e-9));
+                    Assertions.assertThat(actual[v * 16 + j]).as("run %d, row %d", run, v)
+                            .isCloseTo(expected[v][j], Offset.offset(1e-9));
                 }
             }
             weight.zeroGrad(true);
@@ -283,14 +291,14 @@ class OpGradientTest {
     void aMatmulWithAFrozenWeightDoesNotKeepItsInput() {
         Tensor w = leaf(65, 1, 4, 5).requiresGrad(false);
         Tensor x = leaf(66, 1, 3, 4);
-        try (org.memlean.memory.Scope s = org.memlean.memory.Scope.open()) {
+        try (Scope s = Scope.open()) {
             Tensor h = x.mul(1.0);                      // an activation (a parameter would be kept by reference)
             Tensor y = h.matmul(w);
-            org.assertj.core.api.Assertions.assertThat(y.creator().savedBytes()).as("saves the weight, by reference only")
+            Assertions.assertThat(y.creator().savedBytes()).as("saves the weight, by reference only")
                     .isZero();
             Tensor trainable = leaf(67, 1, 4, 5);
             Tensor both = h.matmul(trainable);
-            org.assertj.core.api.Assertions.assertThat(both.creator().savedBytes()).as("trainable weight: keeps its input")
+            Assertions.assertThat(both.creator().savedBytes()).as("trainable weight: keeps its input")
                     .isEqualTo(h.bytes());
             trainable.storage().free();
         } finally {

@@ -1,5 +1,7 @@
 package org.memlean.tools;
 
+import java.util.List;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.memlean.data.ReversalTask;
 import org.memlean.lab.Training;
@@ -60,9 +62,9 @@ class BenchTest {
         Bench.ThreadRun twoClearly = new Bench.ThreadRun(2, 60, 58, 62, 0.4, 60, 393, 245);
         Bench.ThreadRun twoWithinNoise = new Bench.ThreadRun(2, 90, 80, 99, 0.4, 90, 393, 245);
         Bench.ThreadRun twoSlower = new Bench.ThreadRun(2, 200, 190, 210, 0.1, 200, 393, 245);
-        assertThat(Bench.fastest(java.util.List.of(one, twoClearly))).isEqualTo(2);
-        assertThat(Bench.fastest(java.util.List.of(one, twoWithinNoise))).as("overlapping quartiles: one thread").isEqualTo(1);
-        assertThat(Bench.fastest(java.util.List.of(one, twoSlower))).isEqualTo(1);
+        assertThat(Bench.fastest(List.of(one, twoClearly))).isEqualTo(2);
+        assertThat(Bench.fastest(List.of(one, twoWithinNoise))).as("overlapping quartiles: one thread").isEqualTo(1);
+        assertThat(Bench.fastest(List.of(one, twoSlower))).isEqualTo(1);
     }
 
     @Test
@@ -71,7 +73,7 @@ class BenchTest {
         assertThat(Bench.number(json, "stepMillis")).isEqualTo(79.25);
         assertThat(Bench.number(json, "stepMillisLow")).isEqualTo(79.0);
         assertThat(Bench.number(json, "kernelsPerStep")).isEqualTo(393);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Bench.number(json, "efficiency"))
+        Assertions.assertThatThrownBy(() -> Bench.number(json, "efficiency"))
                 .hasMessageContaining("no efficiency");
     }
 }

@@ -4,6 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.assertj.core.data.Percentage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -12,6 +16,8 @@ import org.memlean.lab.Chapters;
 import org.memlean.lab.FakeChapter;
 import org.memlean.lab.Report;
 import org.memlean.lab.Size;
+import org.memlean.memory.Device;
+import org.memlean.nn.GptConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class MainTest {
@@ -58,7 +64,7 @@ class MainTest {
         JsonNode root = new ObjectMapper().readTree(json);
         assertThat(root.get("chapter").asInt()).isEqualTo(99);
         assertThat(root.get("title").asText()).isEqualTo("Test chapter（测试）");
-        assertThat(root.get("threads").asInt()).isEqualTo(org.memlean.memory.Device.computeThreads());
+        assertThat(root.get("threads").asInt()).isEqualTo(Device.computeThreads());
         assertThat(root.get("predicted").get("adamStateBytes").asLong()).isPositive();
         JsonNode arms = root.get("arms");
         assertThat(arms.size()).as("every arm the chapter measured, baseline first").isEqualTo(3);
@@ -80,33 +86,33 @@ class MainTest {
         assertThat(arms.get(2).get("workPerStep").asLong()).isEqualTo(arms.get(0).get("workPerStep").asLong());
         // AdamW's two moments against none: the baseline's peak holds 8 bytes a parameter more state
         assertThat(arms.get(0).get("peakByCategory").get("OPTIMIZER_STATE").asLong())
-                .isEqualTo(8 * org.memlean.nn.GptConfig.defaults().parameterCount());
+                .isEqualTo(8 * GptConfig.defaults().parameterCount());
         assertThat(arms.get(2).get("peakByCategory").get("OPTIMIZER_STATE").asLong()).isZero();
     }
 
     @Test
     void theTourRunsEveryChapterPrintsTheTableAndWritesAnOfflineReport(@org.junit.jupiter.api.io.TempDir
-                                                                       java.nio.file.Path dir) throws Exception {
-        java.nio.file.Path report = dir.resolve("r/index.html");
+                                                                       Path dir) throws Exception {
+        Path report = dir.resolve("r/index.html");
         assertThat(Main.execute("tour", "--quick", "--report", report.toString())).isZero();
         assertThat(out.toString()).contains("ch99").contains("SGD instead of AdamW").contains("%")
                 .contains("compute thread").contains("work");
         assertThat(err.toString()).contains("[1/1] ch99");
-        String html = java.nio.file.Files.readString(report);
+        String html = Files.readString(report);
         assertThat(html).contains("<img alt=\"Test chapter（测试）\" src=\"data:image/png;base64,")
                 .doesNotContain("http://").doesNotContain("https://");
     }
 
     @Test
     void aFailingChapterIsReportedAndTheTourGoesOnWithExitCodeOne(@org.junit.jupiter.api.io.TempDir
-                                                                  java.nio.file.Path dir) {
+                                                                  Path dir) {
         Chapter broken = new Chapter() {
             public int number() { return 98; }
             public String title() { return "broken"; }
             public String technique() { return "a technique that throws"; }
             public Report run(Size size) { throw new IllegalStateException("deliberately broken"); }
         };
-        Chapters.override(java.util.List.of(broken, new FakeChapter()));
+        Chapters.override(List.of(broken, new FakeChapter()));
         try {
             assertThat(Main.execute("tour", "--quick", "--report", dir.resolve("r.html").toString())).isEqualTo(1);
             assertThat(out.toString()).contains("ch98").contains("failed: deliberately broken").contains("ch99");
@@ -118,7 +124,7 @@ class MainTest {
 
     @Test
     void theTourWithNoChaptersSaysSoAndExitsZero() {
-        Chapters.override(java.util.List.of());
+        Chapters.override(List.of());
         try {
             assertThat(Main.execute("tour", "--quick")).isZero();
             assertThat(out.toString()).contains("No chapters are installed yet");
@@ -136,7 +142,7 @@ class MainTest {
         JsonNode measured = root.get("measured");
         JsonNode predicted = root.get("predicted");
         assertThat(predicted.get("peakBytes").asDouble())
-                .isCloseTo(measured.get("peakBytes").asDouble(), org.assertj.core.data.Percentage.withPercentage(2));
+                .isCloseTo(measured.get("peakBytes").asDouble(), Percentage.withPercentage(2));
         assertThat(predicted.get("peakAt").asText()).isNotEmpty();
         long sum = 0;
         for (JsonNode v : predicted.get("peakByCategory")) sum += v.asLong();
@@ -163,7 +169,7 @@ class MainTest {
         assertThat(Main.execute("run", "ch99", "--quick", "--chart", "/proc/memlean/x.png")).isEqualTo(2);
         assertThat(err.toString().strip()).startsWith("memlean: --chart /proc/memlean/x.png").doesNotContain("\n");
         err.reset();
-        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("memlean-report");
+        Path dir = Files.createTempDirectory("memlean-report");
         assertThat(Main.execute("tour", "--quick", "--report", dir.toString())).isEqualTo(2);
         assertThat(err.toString().strip()).contains("is a directory");
         assertThat((System.nanoTime() - start) / 1e9).as("refused before any work").isLessThan(5.0);

@@ -1,10 +1,9 @@
 package org.memlean.grading;
 
-import static org.junit.platform.engine.discovery.DiscoverySelectors.selectPackage;
-
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeoutException;
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.engine.support.descriptor.MethodSource;
 import org.junit.platform.launcher.Launcher;
@@ -24,6 +24,7 @@ import org.junit.platform.launcher.TestIdentifier;
 import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
 import org.junit.platform.launcher.core.LauncherFactory;
 import org.memlean.lab.Json;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectPackage;
 
 /**
  * Runs the graded tests of some tasks in this JVM — a child the {@link Grader} started — and appends
@@ -76,7 +77,7 @@ public final class GradeRunner {
             Files.writeString(results, Json.write(line) + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                     StandardOpenOption.APPEND);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -95,7 +96,7 @@ public final class GradeRunner {
     static String describe(Throwable t) {
         String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
         message = message.strip().replaceAll("\\s+", " ");
-        if (t instanceof java.util.concurrent.TimeoutException || message.contains("timed out")) {
+        if (t instanceof TimeoutException || message.contains("timed out")) {
             return "timed out after " + Grader.TIMEOUT;
         }
         if (message.length() > 300) message = message.substring(0, 297) + "…";

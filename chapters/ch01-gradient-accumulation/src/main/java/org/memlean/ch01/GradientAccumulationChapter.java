@@ -11,6 +11,8 @@ import org.memlean.lab.Report;
 import org.memlean.lab.Size;
 import org.memlean.lab.Training;
 import org.memlean.memory.Category;
+import org.memlean.memory.Device;
+import org.memlean.memory.MemoryMeter;
 import org.memlean.nn.Gpt;
 import org.memlean.nn.GptConfig;
 import org.memlean.optim.AdamW;
@@ -77,17 +79,17 @@ public final class GradientAccumulationChapter implements Chapter {
      * For each n, a steady-state accumulated step of the same batch (after a warm-up step that creates
      * AdamW's state), measured: the chapter's table.
      */
-    public static java.util.List<SweepRow> sweep(int batch, int digits, int... ns) {
+    public static List<SweepRow> sweep(int batch, int digits, int... ns) {
         GptConfig config = GptConfig.defaults();
-        java.util.List<SweepRow> rows = new java.util.ArrayList<>();
+        List<SweepRow> rows = new ArrayList<>();
         for (int n : ns) {
             if (batch % n != 0) throw new IllegalArgumentException("n = " + n + " does not divide the batch " + batch);
             Rng.seed(17);
             ReversalTask task = new ReversalTask(digits, 23);
-            long empty = org.memlean.memory.Device.settle();
+            long empty = Device.settle();
             try (Gpt model = new Gpt(config); AdamW optimizer = new AdamW(model.parameters(), 1e-3)) {
                 GradientAccumulation.step(model, optimizer, () -> task.next(batch / n), n);
-                try (org.memlean.memory.MemoryMeter meter = org.memlean.memory.MemoryMeter.start("n=" + n, false)) {
+                try (MemoryMeter meter = MemoryMeter.start("n=" + n, false)) {
                     long start = System.nanoTime();
                     GradientAccumulation.step(model, optimizer, () -> task.next(batch / n), n);
                     double millis = (System.nanoTime() - start) / 1e6;
@@ -103,8 +105,8 @@ public final class GradientAccumulationChapter implements Chapter {
     }
 
     /** The loss of each step, trained with one batch of B and with n micro-batches of B/n. */
-    public static java.util.Map<String, double[]> lossCurves(int batch, int n, int digits, int steps) {
-        java.util.Map<String, double[]> curves = new java.util.LinkedHashMap<>();
+    public static Map<String, double[]> lossCurves(int batch, int n, int digits, int steps) {
+        Map<String, double[]> curves = new LinkedHashMap<>();
         for (int mode : new int[] {1, n}) {
             Rng.seed(17);
             ReversalTask task = new ReversalTask(digits, 23);

@@ -1,14 +1,11 @@
 package org.memlean.ch01;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
-import org.memlean.memory.LeakCheck;
 import org.memlean.data.Batch;
 import org.memlean.data.ReversalTask;
 import org.memlean.lab.Training;
@@ -16,13 +13,18 @@ import org.memlean.memory.Category;
 import org.memlean.memory.Device;
 import org.memlean.memory.DeviceBudget;
 import org.memlean.memory.DeviceOutOfMemoryException;
+import org.memlean.memory.LeakCheck;
 import org.memlean.memory.MemoryMeter;
 import org.memlean.memory.Scope;
 import org.memlean.nn.Gpt;
 import org.memlean.nn.GptConfig;
 import org.memlean.optim.AdamW;
+import org.memlean.optim.Sgd;
+import org.memlean.tensor.GradMode;
 import org.memlean.tensor.Rng;
 import org.memlean.tensor.Tensor;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class GradientAccumulationTest {
     private static final GptConfig CONFIG = GptConfig.defaults(); // dropout 0: every pass is deterministic
@@ -102,7 +104,7 @@ class GradientAccumulationTest {
         }
         // Adam's first step moves each weight by ~lr·sign(g): the two runs agree to float rounding
         for (int i = 0; i < after[0].length; i++) {
-            assertThat(after[1][i]).isCloseTo(after[0][i], org.assertj.core.data.Offset.offset(2e-6f));
+            assertThat(after[1][i]).isCloseTo(after[0][i], Offset.offset(2e-6f));
         }
     }
 
@@ -115,7 +117,7 @@ class GradientAccumulationTest {
         try (Gpt model = new Gpt(CONFIG); Scope s = Scope.open()) {
             List<Batch> batches = new ArrayList<>();
             for (int i = 0; i < 10; i++) batches.add(data.next(4));
-            org.memlean.optim.Sgd sgd = new org.memlean.optim.Sgd(model.parameters(), 0.1, 0, 0);
+            Sgd sgd = new Sgd(model.parameters(), 0.1, 0, 0);
             losses = GradientAccumulation.epoch(model, sgd, batches, 4);
             assertThat(losses).hasSize(3);                          // windows of 4, 4 and 2
             assertThat(sgd.steps()).isEqualTo(3);
@@ -126,15 +128,15 @@ class GradientAccumulationTest {
         try (Gpt model = new Gpt(CONFIG); Scope s = Scope.open()) {
             List<Batch> batches = new ArrayList<>();
             for (int i = 0; i < 10; i++) batches.add(data.next(4));
-            org.memlean.optim.Sgd sgd = new org.memlean.optim.Sgd(model.parameters(), 0.1, 0, 0);
+            Sgd sgd = new Sgd(model.parameters(), 0.1, 0, 0);
             GradientAccumulation.epoch(model, sgd, batches.subList(0, 8), 4);
-            try (org.memlean.tensor.GradMode.Guard g = org.memlean.tensor.GradMode.noGrad()) {
+            try (GradMode.Guard g = GradMode.noGrad()) {
                 meanOfLastTwo = (model.loss(batches.get(8).inputs(), batches.get(8).targets()).item()
                         + model.loss(batches.get(9).inputs(), batches.get(9).targets()).item()) / 2;
             }
         }
         // the mean over its own two micro-batches — not divided by n = 4, which would halve it
-        assertThat(losses.get(2)).isCloseTo(meanOfLastTwo, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(losses.get(2)).isCloseTo(meanOfLastTwo, Offset.offset(1e-6));
     }
 
     @Test

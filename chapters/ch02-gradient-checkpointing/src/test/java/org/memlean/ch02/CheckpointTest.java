@@ -1,14 +1,13 @@
 package org.memlean.ch02;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
-import org.memlean.memory.LeakCheck;
 import org.memlean.ch02.CheckpointingChapter.Policy;
 import org.memlean.ch02.CheckpointingChapter.SweepRow;
 import org.memlean.data.Batch;
@@ -17,6 +16,7 @@ import org.memlean.lab.Training;
 import org.memlean.memory.Device;
 import org.memlean.memory.DeviceBudget;
 import org.memlean.memory.DeviceOutOfMemoryException;
+import org.memlean.memory.LeakCheck;
 import org.memlean.memory.MemoryMeter;
 import org.memlean.memory.Scope;
 import org.memlean.nn.Gpt;
@@ -24,10 +24,12 @@ import org.memlean.nn.GptConfig;
 import org.memlean.optim.AdamW;
 import org.memlean.tensor.Rng;
 import org.memlean.tensor.Tensor;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class CheckpointTest {
     /** Every parameter's gradient by name after one backward, with the model's blocks checkpointed as asked. */
-    private static Map<String, float[]> gradients(GptConfig config, java.util.function.Consumer<Gpt> checkpoint) {
+    private static Map<String, float[]> gradients(GptConfig config, Consumer<Gpt> checkpoint) {
         Rng.seed(11);
         try (Gpt model = new Gpt(config)) {
             checkpoint.accept(model);
@@ -114,7 +116,7 @@ class CheckpointTest {
         double[] plain = new double[depths.length];
         double[] segments = new double[depths.length];
         for (SweepRow r : rows) {
-            int i = java.util.Arrays.binarySearch(depths, r.layers());
+            int i = Arrays.binarySearch(depths, r.layers());
             assertThat(r.activationBytes()).as("%s at L=%d: the formula", r.policy(), r.layers())
                     .isEqualTo(r.predictedActivationBytes());
             l[i] = r.layers();
@@ -128,7 +130,7 @@ class CheckpointTest {
         assertThat(linear[2]).as("plain: r² of a straight line in L").isGreaterThan(1 - 1e-9);
         // the slope is the bytes one block saves: 4·(16·BTC + B·H·T² + 4·BT)
         Formula f = new Formula(CheckpointingChapter.config(1), 4, 8, 4);
-        assertThat(linear[0]).isCloseTo(4.0 * f.block(), org.assertj.core.data.Offset.offset(1.0));
+        assertThat(linear[0]).isCloseTo(4.0 * f.block(), Offset.offset(1.0));
         // √L segments are not exactly linear in √L (⌈√L⌉ and the head term): compare the two fits
         double[] root = fit(sqrtL, segments);
         assertThat(fit(l, segments)[2]).as("√L segments fit √L better than L").isLessThan(root[2]);

@@ -1,7 +1,9 @@
 package org.memlean.ch03;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import org.memlean.data.Batch;
 import org.memlean.data.ReversalTask;
 import org.memlean.memory.Category;
@@ -31,13 +33,13 @@ public final class FailureModes {
                             double scale, float[] float32Magnitudes) {
         /** Non-zero float32 gradient entries below {@code threshold} in magnitude. */
         public long belowInFloat32(double threshold) {
-            int i = java.util.Arrays.binarySearch(float32Magnitudes, (float) threshold);
+            int i = Arrays.binarySearch(float32Magnitudes, (float) threshold);
             return i >= 0 ? i : -i - 1;
         }
 
         @Override
         public String toString() {
-            return String.format(java.util.Locale.ROOT, "Underflow[%d gradient entries, %d zero in float32 too; "
+            return String.format(Locale.ROOT, "Underflow[%d gradient entries, %d zero in float32 too; "
                     + "lost in float16 without scaling: %d, with the loss scaled by %.0f: %d]", entries, zeroInFloat32,
                     lostWithoutScaling, scale, lostWithScaling);
         }
@@ -61,8 +63,8 @@ public final class FailureModes {
             if (plain[i] == 0) lost++;
             if (scaled[i] == 0) lostScaled++;
         }
-        float[] sorted = java.util.Arrays.copyOf(magnitudes, nonZero);
-        java.util.Arrays.sort(sorted);
+        float[] sorted = Arrays.copyOf(magnitudes, nonZero);
+        Arrays.sort(sorted);
         return new Underflow(reference.length, zeroInFloat32, lost, lostScaled, scale, sorted);
     }
 
@@ -108,7 +110,7 @@ public final class FailureModes {
                 MixedPrecision.masterWeightsStep(model, masters, () -> task.next(8));
                 boolean skip = scaler.skippedSteps() > before;
                 skipped.add(skip);
-                if (skip && !stepped) unchanged &= java.util.Arrays.equals(initial, watched.toFloatArray());
+                if (skip && !stepped) unchanged &= Arrays.equals(initial, watched.toFloatArray());
                 stepped |= !skip;
             }
             masters.close();

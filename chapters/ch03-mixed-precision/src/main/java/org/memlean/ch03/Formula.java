@@ -1,6 +1,7 @@
 package org.memlean.ch03;
 
 import org.memlean.nn.GptConfig;
+import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * Saved activations at the end of forward, float32, float16 storage and autocast to float16 (bytes,
@@ -10,7 +11,7 @@ public final class Formula {
     private Formula() {}
 
     public static long float32(GptConfig c, long b, long t, long n) {
-        return c.withDataType(org.nd4j.linalg.api.buffer.DataType.FLOAT).savedActivationBytes(b, t, n);
+        return c.withDataType(DataType.FLOAT).savedActivationBytes(b, t, n);
     }
 
     /**
@@ -18,7 +19,7 @@ public final class Formula {
      * per-row mean and 1/std, which stay float32 as PyTorch keeps them.
      */
     public static long float16Storage(GptConfig c, long b, long t, long n) {
-        return c.withDataType(org.nd4j.linalg.api.buffer.DataType.HALF).savedActivationBytes(b, t, n);
+        return c.withDataType(DataType.HALF).savedActivationBytes(b, t, n);
     }
 
     /** Autocast to float16 with float32 weights (see {@link GptConfig#autocastSavedActivationBytes}). */

@@ -1,24 +1,25 @@
 package org.memlean.ch03;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.data.Offset.offset;
-
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.memlean.memory.LeakCheck;
 import org.memlean.ch03.MixedPrecisionChapter.Mode;
 import org.memlean.ch03.MixedPrecisionChapter.Run;
 import org.memlean.ch03.MixedPrecisionChapter.Setup;
 import org.memlean.data.ReversalTask;
+import org.memlean.lab.Warnings;
 import org.memlean.memory.Category;
 import org.memlean.memory.Device;
+import org.memlean.memory.LeakCheck;
 import org.memlean.memory.MemoryMeter;
 import org.memlean.nn.Gpt;
 import org.memlean.nn.GptConfig;
 import org.memlean.optim.AdamW;
+import org.memlean.tensor.Autocast;
 import org.memlean.tensor.Rng;
 import org.nd4j.linalg.api.buffer.DataType;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.data.Offset.offset;
 
 class MixedPrecisionTest {
     private static final Setup SETUP = new Setup(16, 4, 8);
@@ -110,7 +111,7 @@ class MixedPrecisionTest {
         assertThat(s.scale()).isEqualTo(8);
         assertThat(s.skippedSteps()).isEqualTo(1);
         assertThatThrownBy(() -> new MixedPrecision.LossScaler(0, 2, 0.5, 1)).hasMessageContaining("scale > 0");
-        assertThatThrownBy(() -> org.memlean.tensor.Autocast.enable(DataType.FLOAT)).hasMessageContaining("HALF or BFLOAT16");
+        assertThatThrownBy(() -> Autocast.enable(DataType.FLOAT)).hasMessageContaining("HALF or BFLOAT16");
     }
 
     @Test
@@ -127,12 +128,12 @@ class MixedPrecisionTest {
     /** A scaler that skips step after step says so, once. */
     @Test
     void aScalerThatSkipsTenStepsInARowSaysSoOnce() {
-        org.memlean.lab.Warnings.clear();
+        Warnings.clear();
         MixedPrecision.LossScaler scaler = new MixedPrecision.LossScaler();
         for (int i = 0; i < 9; i++) scaler.update(true);
         scaler.update(false);                                   // one clean step resets the count
         for (int i = 0; i < 25; i++) scaler.update(true);
-        assertThat(org.memlean.lab.Warnings.recent()).hasSize(1);
-        assertThat(org.memlean.lab.Warnings.recent().get(0)).contains("skipped 10 steps in a row");
+        assertThat(Warnings.recent()).hasSize(1);
+        assertThat(Warnings.recent().get(0)).contains("skipped 10 steps in a row");
     }
 }

@@ -11,10 +11,13 @@ import org.memlean.lab.Experiment;
 import org.memlean.lab.Report;
 import org.memlean.lab.Size;
 import org.memlean.lab.Training;
+import org.memlean.memory.Category;
+import org.memlean.memory.Device;
 import org.memlean.memory.MemoryMeter;
 import org.memlean.memory.Scope;
 import org.memlean.nn.Gpt;
 import org.memlean.nn.GptConfig;
+import org.memlean.optim.AdamW;
 import org.memlean.optim.Optimizer;
 import org.memlean.tensor.Autocast;
 import org.memlean.tensor.GradMode;
@@ -88,7 +91,7 @@ public final class Bf16Chapter implements Chapter {
     /** The optimizer of a mode: the course's AdamW for float32 weights, bf16 AdamW with its rounding otherwise. */
     public static Optimizer optimizer(Mode mode, List<Tensor> parameters, double lr) {
         return switch (mode) {
-            case FLOAT32, AUTOCAST_BF16 -> new org.memlean.optim.AdamW(parameters, lr, 0.9, 0.999, 1e-8, 0.0);
+            case FLOAT32, AUTOCAST_BF16 -> new AdamW(parameters, lr, 0.9, 0.999, 1e-8, 0.0);
             case PURE_BF16 -> new Bf16.RoundingAdamW(parameters, lr, Bf16.Rounding.NEAREST);
             case PURE_BF16_KAHAN -> new Bf16.RoundingAdamW(parameters, lr, Bf16.Rounding.KAHAN);
             case PURE_BF16_STOCHASTIC -> new Bf16.RoundingAdamW(parameters, lr, Bf16.Rounding.STOCHASTIC);
@@ -193,7 +196,7 @@ public final class Bf16Chapter implements Chapter {
     /** {@code value} stored in {@code type} and read back (a one-element tensor; its scope frees it). */
     public static double roundTrip(double value, DataType type) {
         try (Scope s = Scope.open()) {
-            return Tensor.of(new float[] {(float) value}, type, org.memlean.memory.Category.TEMPORARY, 1).item();
+            return Tensor.of(new float[] {(float) value}, type, Category.TEMPORARY, 1).item();
         }
     }
 
@@ -210,13 +213,13 @@ public final class Bf16Chapter implements Chapter {
         for (int k = 0; k < 2; k++) {
             Rng.seed(3);
             ReversalTask task = new ReversalTask(digits, 5);
-            org.memlean.memory.Device.settle();
+            Device.settle();
             try (MemoryMeter meter = MemoryMeter.start("vocabulary " + vocab, false);
                  Gpt model = new Gpt(GptConfig.defaults().withVocabSize(vocab));
                  Optimizer adam = optimizer(Mode.FLOAT32, model.parameters(), LR)) {
                 if (k == 0) Training.step(model, adam, task, batch);
                 else autocastStep(model, adam, task, batch);
-                activations[k] = meter.maxByCategory().get(org.memlean.memory.Category.ACTIVATION);
+                activations[k] = meter.maxByCategory().get(Category.ACTIVATION);
                 peaks[k] = meter.peakBytes();
             }
         }

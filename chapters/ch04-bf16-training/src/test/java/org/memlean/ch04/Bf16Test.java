@@ -1,17 +1,16 @@
 package org.memlean.ch04;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.assertj.core.data.Offset;
+import org.assertj.core.data.Percentage;
 import org.junit.jupiter.api.Test;
-import org.memlean.memory.LeakCheck;
 import org.memlean.ch04.Bf16Chapter.Mode;
 import org.memlean.data.ReversalTask;
 import org.memlean.lab.Experiment;
@@ -20,6 +19,7 @@ import org.memlean.memory.Category;
 import org.memlean.memory.Device;
 import org.memlean.memory.DeviceBudget;
 import org.memlean.memory.DeviceOutOfMemoryException;
+import org.memlean.memory.LeakCheck;
 import org.memlean.memory.MemoryMeter;
 import org.memlean.memory.Scope;
 import org.memlean.nn.Gpt;
@@ -29,6 +29,8 @@ import org.memlean.optim.Optimizer;
 import org.memlean.tensor.Rng;
 import org.memlean.tensor.Tensor;
 import org.nd4j.linalg.api.buffer.DataType;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class Bf16Test {
     private static final Bf16Chapter.Setup SETUP = new Bf16Chapter.Setup(16, 4, 3);
@@ -56,7 +58,7 @@ class Bf16Test {
         for (double value : new double[] {1 + 0.3 * ulp, -(1 + 0.7 * ulp), 0.02 + 0.1 * ulp * 0.015625}) {
             int n = 200_000;
             float[] copies = new float[n];
-            java.util.Arrays.fill(copies, (float) value);
+            Arrays.fill(copies, (float) value);
             FloatBuffer many = floats(copies);
             Bf16.stochasticRound(many, random);
             double sum = 0;
@@ -66,7 +68,7 @@ class Bf16Test {
             // most spacing / (2√n); 5 standard errors is a bound a correct rounding misses once in 10⁶
             double spacing = Math.ulp((float) value) * 65536.0;
             assertThat(mean).as("mean of %d roundings of %s", n, value).isCloseTo(value,
-                    org.assertj.core.data.Offset.offset(5 * spacing / (2 * Math.sqrt(n))));
+                    Offset.offset(5 * spacing / (2 * Math.sqrt(n))));
             for (int i = 0; i < 100; i++) {
                 double r = many.get(i);
                 assertThat(r).isEqualTo(Bf16Chapter.roundTrip(r, DataType.BFLOAT16));   // every result is a bf16
@@ -177,7 +179,7 @@ class Bf16Test {
         assertThat(u.lostInFloat16()).as("float16 without a scaler").isPositive();
         assertThat(u.lostInBf16()).as("bf16 without a scaler").isZero();
         assertThat(Bf16Chapter.roundTrip(1e5, DataType.HALF)).isInfinite();
-        assertThat(Bf16Chapter.roundTrip(1e5, DataType.BFLOAT16)).isCloseTo(1e5, org.assertj.core.data.Percentage.withPercentage(0.4));
+        assertThat(Bf16Chapter.roundTrip(1e5, DataType.BFLOAT16)).isCloseTo(1e5, Percentage.withPercentage(0.4));
         assertThat(Bf16Chapter.roundTrip(1 + Math.pow(2, -9), DataType.BFLOAT16)).isEqualTo(1.0);
         assertThat(Bf16Chapter.roundTrip(1 + Math.pow(2, -9), DataType.HALF)).isEqualTo(1 + Math.pow(2, -9));
     }

@@ -2,6 +2,7 @@ package org.memlean.ch05;
 
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.List;
 import org.memlean.optim.AdamSettings;
 import org.memlean.optim.Optimizer;
@@ -78,13 +79,13 @@ public final class AdamW8bit extends Optimizer {
         }
         values[n++] = 0f;
         values[n] = 1f;
-        java.util.Arrays.sort(values);
+        Arrays.sort(values);
         return values;
     }
 
     /** The index of the map value nearest to {@code x} (x in [−1, 1]; the sign half only for a second moment). */
     static int nearest(float x) {
-        int lo = java.util.Arrays.binarySearch(MAP, x);
+        int lo = Arrays.binarySearch(MAP, x);
         if (lo >= 0) return lo;
         int above = -lo - 1;
         if (above == 0) return 0;
@@ -158,7 +159,7 @@ public final class AdamW8bit extends Optimizer {
 
     /** The index of 0 in the map. */
     static int zeroCode() {
-        return java.util.Arrays.binarySearch(MAP, 0f);
+        return Arrays.binarySearch(MAP, 0f);
     }
 
     private static ByteBuffer hostBytes(Tensor t) {

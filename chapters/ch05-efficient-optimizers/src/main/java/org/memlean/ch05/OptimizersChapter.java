@@ -10,6 +10,7 @@ import org.memlean.lab.Experiment;
 import org.memlean.lab.Report;
 import org.memlean.lab.Size;
 import org.memlean.lab.Training;
+import org.memlean.memory.Scope;
 import org.memlean.nn.Gpt;
 import org.memlean.nn.GptConfig;
 import org.memlean.optim.AdamW;
@@ -119,7 +120,7 @@ public final class OptimizersChapter implements Chapter {
     static double step(Kind kind, Gpt model, Optimizer optimizer, ReversalTask task, int batch, int index) {
         double loss = Training.step(model, optimizer, task, batch);
         if (kind == Kind.SOPHIA && index % HESSIAN_INTERVAL == 0) {
-            try (org.memlean.memory.Scope s = org.memlean.memory.Scope.open()) {
+            try (Scope s = Scope.open()) {
                 ((Sophia) optimizer).updateHessian(model, task.next(batch));
             }
         }

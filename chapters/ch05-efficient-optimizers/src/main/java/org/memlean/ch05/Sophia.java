@@ -1,5 +1,6 @@
 package org.memlean.ch05;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.memlean.data.Batch;
@@ -8,8 +9,8 @@ import org.memlean.memory.Scope;
 import org.memlean.nn.Gpt;
 import org.memlean.optim.Optimizer;
 import org.memlean.tensor.GradMode;
-import org.memlean.tensor.Losses;
 import org.memlean.tensor.Kernels;
+import org.memlean.tensor.Losses;
 import org.memlean.tensor.Rng;
 import org.memlean.tensor.Tensor;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -101,15 +102,11 @@ public final class Sophia extends Optimizer {
     public void updateHessian(Gpt model, Batch batch) {
         try (Scope s = Scope.open()) {
             MemoryMeter.current().mark("forward");
-            Tensor logits = model.forward(batch.inputs());                        // (B, T, V)
-            long t = logits.size(1);
             long n = batch.targets().size(1);
-            Tensor answer = logits.slice(1, t - n, n);                             // (B, N, V)
-            logits.release();
+            Tensor answer = model.forward(batch.inputs())                             // (B, T, V)
+                    .then(logits -> logits.slice(1, logits.size(1) - n, n));          // (B, N, V)
             Tensor sampled = sample(answer);
-            Tensor loss = Losses.crossEntropy(answer, sampled);
-            answer.release();
-            loss.backward();
+            answer.then(a -> Losses.crossEntropy(a, sampled)).backward();
             tokens = sampled.length();
             try (GradMode.Guard off = GradMode.noGrad()) {
                 for (Tensor p : parameters()) {
@@ -144,7 +141,7 @@ public final class Sophia extends Optimizer {
             for (double acc = Math.exp(z[(int) (i * v)] - max); acc < u && k < v - 1; ) acc += Math.exp(z[(int) (i * v + ++k)] - max);
             labels[i] = k;
         }
-        long[] shape = java.util.Arrays.copyOf(logits.shape(), logits.rank() - 1);
+        long[] shape = Arrays.copyOf(logits.shape(), logits.rank() - 1);
         return Tensor.ofInts(labels, shape);
     }
 }

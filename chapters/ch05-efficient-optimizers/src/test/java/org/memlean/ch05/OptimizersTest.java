@@ -1,23 +1,30 @@
 package org.memlean.ch05;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
-import org.memlean.memory.LeakCheck;
 import org.memlean.ch05.OptimizersChapter.Kind;
 import org.memlean.lab.Experiment;
 import org.memlean.memory.Category;
 import org.memlean.memory.Device;
 import org.memlean.memory.DeviceBudget;
 import org.memlean.memory.DeviceOutOfMemoryException;
+import org.memlean.memory.LeakCheck;
+import org.memlean.memory.Memory;
 import org.memlean.memory.MemoryMeter;
 import org.memlean.nn.GptConfig;
 import org.memlean.tensor.GradMode;
 import org.memlean.tensor.Tensor;
 import org.nd4j.linalg.api.buffer.DataType;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class OptimizersTest {
     private static final OptimizersChapter.Setup SETUP = new OptimizersChapter.Setup(4, 3, 2);
@@ -36,7 +43,7 @@ class OptimizersTest {
     }
 
     private static double[] values(int n, long seed, double scale) {
-        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        SplittableRandom r = new SplittableRandom(seed);
         double[] v = new double[n];
         for (int i = 0; i < n; i++) v[i] = scale * r.nextGaussian();
         return v;
@@ -45,7 +52,7 @@ class OptimizersTest {
     private static void assertClose(float[] actual, double[] expected, double tolerance, String what) {
         for (int i = 0; i < expected.length; i++) {
             assertThat((double) actual[i]).as("%s[%d]", what, i)
-                    .isCloseTo(expected[i], org.assertj.core.data.Offset.offset(tolerance * Math.max(1, Math.abs(expected[i]))));
+                    .isCloseTo(expected[i], Offset.offset(tolerance * Math.max(1, Math.abs(expected[i]))));
         }
     }
 
@@ -128,7 +135,7 @@ class OptimizersTest {
             assertThat(state.get("exp_avg_codes").dtype()).isEqualTo(DataType.UINT8);
             float[] scales = state.get("exp_avg_scales").toFloatArray();
             float[] m = new float[n];
-            java.nio.FloatBuffer out = java.nio.ByteBuffer.allocateDirect(4 * n).order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+            FloatBuffer out = ByteBuffer.allocateDirect(4 * n).order(ByteOrder.nativeOrder()).asFloatBuffer();
             AdamW8bit.dequantise(state.get("exp_avg_codes"), state.get("exp_avg_scales"), out);
             out.get(m);
             for (int i = 0; i < n; i++) {
@@ -138,12 +145,12 @@ class OptimizersTest {
                 // the bound: half the gap between the map's two values around x — or, past the map's
                 // lowest value (it has 1 but not −1, as bitsandbytes' map), the distance to that value
                 float[] map = AdamW8bit.MAP;
-                int k = java.util.Arrays.binarySearch(map, (float) x);
+                int k = Arrays.binarySearch(map, (float) x);
                 int above = k >= 0 ? k : -k - 1;
                 double bound = above == 0 ? map[0] - x : above == map.length ? x - map[map.length - 1]
                         : (map[above] - map[above - 1]) / 2.0;
                 assertThat((double) m[i]).as("m[%d]", i).isCloseTo(exact,
-                        org.assertj.core.data.Offset.offset(bound * scale + 1e-7 * Math.abs(exact)));
+                        Offset.offset(bound * scale + 1e-7 * Math.abs(exact)));
             }
             assertThat(adam.stateBytes()).isEqualTo(AdamW8bit.stateBytes(n)).isEqualTo(2L * n + 2 * 4 * 2);
         }
@@ -169,7 +176,7 @@ class OptimizersTest {
             try (GradMode.Guard off = GradMode.noGrad()) {   // a curvature estimate, written in place
                 float[] hf = new float[n];
                 for (int i = 0; i < n; i++) hf[i] = (float) h[i];
-                org.memlean.memory.Memory.fill(sophia.stateOf(t).get("hessian").array(), hf);
+                Memory.fill(sophia.stateOf(t).get("hessian").array(), hf);
             }
             setGradient(t, g);
             sophia.step();
@@ -211,7 +218,7 @@ class OptimizersTest {
 
     @Test
     void underABudgetAdamWRunsOutOfMemoryAndAdafactorAndEightBitAdamWTrain() {
-        Map<Kind, Long> peaks = new java.util.EnumMap<>(Kind.class);
+        Map<Kind, Long> peaks = new EnumMap<>(Kind.class);
         for (Kind kind : List.of(Kind.ADAMW, Kind.ADAFACTOR, Kind.ADAMW_8BIT)) {
             Device.settle();
             try (MemoryMeter meter = MemoryMeter.start(kind.name(), false); Experiment.Session s = OptimizersChapter.session(kind, SETUP)) {
@@ -239,7 +246,7 @@ class OptimizersTest {
     @Test
     void everyOptimizerLeaksNothingAndTheAdaptiveOnesLowerTheLossQuickly() {
         Map<String, double[]> curves = OptimizersChapter.curves(new OptimizersChapter.Setup(16, 4, 20), 20);
-        curves.forEach((name, l) -> assertThat(java.util.Arrays.stream(l).allMatch(Double::isFinite)).as("%s: finite", name).isTrue());
+        curves.forEach((name, l) -> assertThat(Arrays.stream(l).allMatch(Double::isFinite)).as("%s: finite", name).isTrue());
         // SGD, with or without momentum, needs more steps than 20 at this batch (the notebook shows 60)
         for (Kind kind : List.of(Kind.ADAMW, Kind.ADAFACTOR, Kind.LION, Kind.ADAMW_8BIT, Kind.SOPHIA)) {
             double[] l = curves.get(OptimizersChapter.name(kind));

@@ -65,14 +65,7 @@ public final class Adapters {
 
         @Override
         public Tensor forward(Tensor h) {
-            Tensor d = part("down").forward(h);
-            Tensor a = part("gelu").forward(d);
-            d.release();
-            Tensor u = part("up").forward(a);
-            a.release();
-            Tensor out = h.add(u);
-            u.release();
-            return out;
+            return part("down").forward(h).then(part("gelu")).then(part("up")).then(h::add);   // h + up(gelu(down(h)))
         }
     }
 
@@ -85,10 +78,7 @@ public final class Adapters {
 
         @Override
         public Tensor forward(Tensor x) {
-            Tensor h = part("module").forward(x);
-            Tensor out = part("adapter").forward(h);
-            h.release();
-            return out;
+            return part("module").forward(x).then(part("adapter"));
         }
     }
 }

@@ -2,18 +2,19 @@ package org.memlean.ch06;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import org.memlean.nn.Gpt;
-import org.memlean.nn.Linear;
 import org.memlean.nn.Layer;
+import org.memlean.nn.Linear;
 import org.memlean.nn.ParameterFiles;
 import org.memlean.tensor.GradMode;
 import org.memlean.tensor.Init;
-import org.memlean.tensor.LinearAlgebra;
 import org.memlean.tensor.Kernels;
+import org.memlean.tensor.LinearAlgebra;
 import org.memlean.tensor.Shapes;
 import org.memlean.tensor.Tensor;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -111,7 +112,7 @@ public final class Lora {
     }
 
     private static List<Layer> loraModules(Gpt model) {
-        List<Layer> out = new java.util.ArrayList<>();
+        List<Layer> out = new ArrayList<>();
         for (Layer block : model.blocks()) {
             for (Layer part : List.of(block.children().get("attn"), block.children().get("mlp"))) {
                 for (Layer child : part.children().values()) if (child instanceof Mergeable) out.add(child);
@@ -133,25 +134,22 @@ public final class Lora {
 
     /** (α/r)·(x·A)·B: the low-rank update of one projection, (…, in) → (…, out). */
     static Tensor update(Tensor x, Tensor a, Tensor b, double scale) {
-        Tensor xa = LinearAlgebra.matmul(x, a, false, false);       // (…, r)
-        Tensor xab = LinearAlgebra.matmul(xa, b, false, false);     // (…, out)
-        xa.release();
-        Tensor scaled = xab.mul(scale);
-        xab.release();
-        return scaled;
+        return LinearAlgebra.matmul(x, a, false, false)                     // (…, r)
+                .then(xa -> LinearAlgebra.matmul(xa, b, false, false))      // (…, out)
+                .then(xab -> xab.mul(scale));
     }
 
     /** W[:, columns] ± (α/r)·A·B, in place, under no-grad. */
     static void fold(Tensor weight, Tensor a, Tensor b, double scale, long firstColumn, boolean add) {
         try (GradMode.Guard off = GradMode.noGrad()) {
-            Tensor ab = LinearAlgebra.matmul(a, b, false, false);   // (in, out)
             INDArray columns = weight.array().get(NDArrayIndex.all(),
                     NDArrayIndex.interval(firstColumn, firstColumn + b.size(1)));
-            INDArray delta = ab.array();
-            Kernels.scale(delta, add ? scale : -scale, delta);
-            Kernels.add(columns, delta, columns);
+            LinearAlgebra.matmul(a, b, false, false).then(ab -> {               // (in, out)
+                Kernels.scale(ab.array(), add ? scale : -scale, ab.array());
+                Kernels.add(columns, ab.array(), columns);
+                return null;
+            });
             weight.storage().bumpVersion();
-            ab.release();
         }
     }
 
@@ -173,13 +171,8 @@ public final class Lora {
 
         @Override
         public Tensor forward(Tensor x) {
-            Tensor y = part("base").forward(x);
-            if (merged) return y;
-            Tensor d = update(x, a, b, scale);
-            Tensor out = y.add(d);
-            y.release();
-            d.release();
-            return out;
+            Tensor y = part("base").forward(x);                       // x·W + b
+            return merged ? y : y.then(base -> update(x, a, b, scale).then(base::add));   // + (α/r)·x·A·B
         }
 
         @Override
@@ -227,11 +220,8 @@ public final class Lora {
             if (merged) return y;
             for (Target t : slices) {
                 String s = t.name().toLowerCase();
-                Tensor d = update(x, param("loraA_" + s), param("loraB_" + s), scale);    // (B, T, C)
-                Tensor next = Shapes.addToSlice(y, d, -1, offset(t));
-                y.release();
-                d.release();
-                y = next;
+                y = y.then(sum -> update(x, param("loraA_" + s), param("loraB_" + s), scale)     // (B, T, C)
+                        .then(d -> Shapes.addToSlice(sum, d, -1, offset(t))));
             }
             return y;
         }

@@ -16,6 +16,8 @@ import org.memlean.lab.Experiment;
 import org.memlean.lab.Report;
 import org.memlean.lab.Size;
 import org.memlean.lab.Training;
+import org.memlean.memory.Category;
+import org.memlean.memory.Device;
 import org.memlean.memory.MemoryMeter;
 import org.memlean.nn.Gpt;
 import org.memlean.nn.GptConfig;
@@ -152,7 +154,7 @@ public final class PeftChapter implements Chapter {
                             long activationBytes, long parameterBytes) {}
 
     public static Breakdown breakdown(Method m, Setup s) {
-        org.memlean.memory.Device.settle();
+        Device.settle();
         try (MemoryMeter meter = MemoryMeter.start(name(m), false); Experiment.Session session = session(m, s)) {
             for (int i = 0; i < 2; i++) session.step(i);
             var max = meter.maxByCategory();
@@ -160,9 +162,9 @@ public final class PeftChapter implements Chapter {
             try (Gpt probe = prepared(m, s)) {
                 trainable = probe.trainableParameterCount();
             }
-            return new Breakdown(m, trainable, max.get(org.memlean.memory.Category.GRADIENT),
-                    max.get(org.memlean.memory.Category.OPTIMIZER_STATE), max.get(org.memlean.memory.Category.ACTIVATION),
-                    max.get(org.memlean.memory.Category.PARAMETER));
+            return new Breakdown(m, trainable, max.get(Category.GRADIENT),
+                    max.get(Category.OPTIMIZER_STATE), max.get(Category.ACTIVATION),
+                    max.get(Category.PARAMETER));
         }
     }
 

@@ -1,8 +1,5 @@
 package org.memlean.ch06;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -11,21 +8,26 @@ import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
-import org.memlean.memory.LeakCheck;
 import org.junit.jupiter.api.io.TempDir;
 import org.memlean.ch06.PeftChapter.Method;
 import org.memlean.data.SortTask;
 import org.memlean.lab.Experiment;
-import org.memlean.tools.Main;
+import org.memlean.lab.Training;
 import org.memlean.memory.Device;
+import org.memlean.memory.LeakCheck;
 import org.memlean.memory.MemoryMeter;
 import org.memlean.memory.Scope;
 import org.memlean.nn.Gpt;
 import org.memlean.nn.GptConfig;
 import org.memlean.nn.ParameterFiles;
+import org.memlean.optim.AdamW;
 import org.memlean.tensor.GradMode;
+import org.memlean.tools.Main;
 import org.nd4j.linalg.api.buffer.DataType;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class PeftTest {
     private static final PeftChapter.Setup SETUP = new PeftChapter.Setup(8, 4, 3, 10);
@@ -38,9 +40,9 @@ class PeftTest {
     }
 
     private static void train(Gpt model, int steps) {
-        try (var adam = new org.memlean.optim.AdamW(model.parameters(), 3e-2, 0.9, 0.99, 1e-8, 0)) {
+        try (var adam = new AdamW(model.parameters(), 3e-2, 0.9, 0.99, 1e-8, 0)) {
             SortTask task = new SortTask(4, 5);
-            for (int i = 0; i < steps; i++) org.memlean.lab.Training.step(model, adam, task.next(8));
+            for (int i = 0; i < steps; i++) Training.step(model, adam, task.next(8));
         }
     }
 
@@ -59,8 +61,8 @@ class PeftTest {
             float[] again = output(model);
             for (int i = 0; i < unmerged.length; i++) {
                 // one product folded into W instead of two applied to x: float32 rounding of sums of 64 terms
-                assertThat(merged[i]).as("merged %d", i).isCloseTo(unmerged[i], org.assertj.core.data.Offset.offset(1e-4f));
-                assertThat(again[i]).as("unmerged again %d", i).isCloseTo(unmerged[i], org.assertj.core.data.Offset.offset(1e-4f));
+                assertThat(merged[i]).as("merged %d", i).isCloseTo(unmerged[i], Offset.offset(1e-4f));
+                assertThat(again[i]).as("unmerged again %d", i).isCloseTo(unmerged[i], Offset.offset(1e-4f));
             }
         }
         try (Gpt model = PeftChapter.pretrainedModel(SETUP, DataType.FLOAT)) {

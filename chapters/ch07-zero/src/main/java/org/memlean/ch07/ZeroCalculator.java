@@ -7,6 +7,7 @@ import java.util.Map;
 import org.memlean.ch07.Zero.Stage;
 import org.memlean.dist.Collective;
 import org.memlean.lab.Calculator;
+import org.memlean.memory.Bytes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -87,7 +88,7 @@ public final class ZeroCalculator extends Calculator {
         int i = 0;
         for (Map.Entry<String, Long> e : bytes.entrySet()) {
             sb.append(String.format(Locale.ROOT, "  %-6s %-26s %10.2f GB  (%s)%n", e.getKey(), what[i++],
-                    e.getValue() / 1e9, org.memlean.memory.Bytes.format(e.getValue())));
+                    e.getValue() / 1e9, Bytes.format(e.getValue())));
         }
         return sb.toString();
     }

@@ -1,5 +1,6 @@
 package org.memlean.ch07;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -10,6 +11,7 @@ import org.memlean.ch07.Zero.Stage;
 import org.memlean.data.Examples;
 import org.memlean.data.ReversalTask;
 import org.memlean.dist.Collective;
+import org.memlean.dist.Collectives;
 import org.memlean.dist.Group;
 import org.memlean.dist.RankFailedException;
 import org.memlean.lab.Chapter;
@@ -134,10 +136,10 @@ public final class ZeroChapter implements Chapter {
         }
 
         /** The same, with ranks that wait at most {@code timeout} for each other at a collective. */
-        public Session(Stage stage, Setup setup, long budgetBytes, java.time.Duration timeout) {
+        public Session(Stage stage, Setup setup, long budgetBytes, Duration timeout) {
             this.setup = setup;
             this.task = new ReversalTask(setup.digits(), DATA_SEED);
-            this.group = Group.start(org.memlean.dist.Collectives.forRanks(setup.ranks(), timeout), budgetBytes, timeout, SEED);
+            this.group = Group.start(Collectives.forRanks(setup.ranks(), timeout), budgetBytes, timeout, SEED);
             this.replicas = new Replica[setup.ranks()];
             try {
                 group.run("set up " + stage.id(), r -> replicas[r.index()] = new Replica(stage, setup.config(),

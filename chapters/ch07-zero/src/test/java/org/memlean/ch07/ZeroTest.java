@@ -1,13 +1,10 @@
 package org.memlean.ch07;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.memlean.memory.LeakCheck;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.memlean.ch07.Zero.Stage;
@@ -19,8 +16,12 @@ import org.memlean.data.ReversalTask;
 import org.memlean.dist.RankFailedException;
 import org.memlean.lab.Size;
 import org.memlean.memory.Category;
+import org.memlean.memory.LeakCheck;
 import org.memlean.memory.Listener;
 import org.memlean.memory.Listeners;
+import org.memlean.memory.MemoryMeter;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** ZeRO's stages against DDP and one device, every rank's memory and traffic against the formulas. */
 class ZeroTest {
@@ -113,7 +114,7 @@ class ZeroTest {
     void noRankLeaksOverSteps() {
         for (Stage stage : Stage.values()) {
             try (Session session = new Session(stage, QUICK, 0)) {
-                List<org.memlean.memory.MemoryMeter> meters = new java.util.ArrayList<>();
+                List<MemoryMeter> meters = new ArrayList<>();
                 for (int r = 0; r < QUICK.ranks(); r++) meters.add(session.group().meter(r));
                 LeakCheck.watch(meters, 1, 4, session::step).assertNoLeak(stage.id() + " on " + QUICK.ranks() + " ranks");
             }

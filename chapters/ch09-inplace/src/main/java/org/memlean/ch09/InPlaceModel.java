@@ -1,9 +1,12 @@
 package org.memlean.ch09;
 
 import org.memlean.nn.Block;
+import org.memlean.nn.Dropout;
 import org.memlean.nn.Gpt;
 import org.memlean.nn.Layer;
+import org.memlean.nn.MultiHeadAttention;
 import org.memlean.nn.Relu;
+import org.memlean.tensor.GradMode;
 import org.memlean.tensor.InPlace;
 import org.memlean.tensor.LinearAlgebra;
 import org.memlean.tensor.Tensor;
@@ -78,7 +81,7 @@ public final class InPlaceModel {
         private final boolean causal;
 
         InPlaceAttention(Layer attention) {
-            var mha = (org.memlean.nn.MultiHeadAttention) attention;
+            var mha = (MultiHeadAttention) attention;
             this.causal = mha.isCausal();
             var parts = attention.children();
             child("qkv", new InPlaceLinear(parts.get("qkv")));
@@ -116,7 +119,7 @@ public final class InPlaceModel {
             permuted.release();
             Tensor projected = part("proj").forward(merged);                     // saved by nobody
             merged.release();
-            var dropout = (org.memlean.nn.Dropout) part("residualDropout");
+            var dropout = (Dropout) part("residualDropout");
             return InPlace.dropout(projected, dropout.probability(), dropout.isTraining());
         }
 
@@ -163,7 +166,7 @@ public final class InPlaceModel {
             Tensor a;
             if (part("gelu") instanceof Relu) {
                 a = InPlace.relu(h);                                             // h becomes ReLU(h), saved
-            } else if (!org.memlean.tensor.GradMode.isEnabled()) {
+            } else if (!GradMode.isEnabled()) {
                 a = InPlace.gelu(h);                                             // inference: nothing saves h
             } else {
                 a = part("gelu").forward(h);                                     // GELU saves h: not in place
@@ -171,7 +174,7 @@ public final class InPlaceModel {
             }
             Tensor y = part("proj").forward(a);
             a.release();
-            var dropout = (org.memlean.nn.Dropout) part("dropout");
+            var dropout = (Dropout) part("dropout");
             return InPlace.dropout(y, dropout.probability(), dropout.isTraining());
         }
     }

@@ -16,7 +16,7 @@ import org.memlean.tensor.Tensor;
  * one is freed). The arithmetic is {@link AdamW}'s, bit for bit; the cost is one allocation the size
  * of each parameter per step, and the largest parameter held twice for a moment.
  */
-public final class OutOfPlaceAdamW extends Optimizer {
+final class OutOfPlaceAdamW extends Optimizer {
     private final AdamSettings settings;
 
     public OutOfPlaceAdamW(List<Tensor> parameters, AdamSettings settings) {

@@ -1,14 +1,18 @@
 package org.memlean.ch10;
 
+import java.util.ArrayList;
 import java.util.List;
+import org.memlean.memory.Construction;
 import org.memlean.nn.Block;
 import org.memlean.nn.Embedding;
 import org.memlean.nn.GptConfig;
+import org.memlean.nn.Layer;
 import org.memlean.nn.LayerNorm;
 import org.memlean.nn.Linear;
-import org.memlean.nn.Layer;
+import org.memlean.nn.Mlp;
+import org.memlean.nn.MultiHeadAttention;
 import org.memlean.tensor.Activations;
-import org.memlean.tensor.LinearAlgebra;
+import org.memlean.tensor.Init;
 import org.memlean.tensor.LinearAlgebra;
 import org.memlean.tensor.Losses;
 import org.memlean.tensor.Tensor;
@@ -96,11 +100,6 @@ public final class Albert {
 
     // ---------------------------------------------------------------- the formula (checked against the modules)
 
-    /** Parameters of one block: attention 4H² + 4H, two norms 4H, feed-forward 8H² + 5H. */
-    public static long blockParameters(long h) {
-        return 12 * h * h + 13 * h;
-    }
-
     /** Parameters of the encoder of {@code s}: embeddings, projection, the distinct blocks, the pooler. */
     public static long parameterCount(Spec s) {
         long e = s.embedding();
@@ -145,17 +144,11 @@ public final class Albert {
             Tensor w = part("word").forward(ids);                          // (B, T, E)
             Tensor p = part("position").forward(pos);                      // (T, E)
             Tensor y = part("type").forward(types);                        // (B, T, E)
-            pos.release();
+            pos.release();                                                 // the ids of positions and segments
             types.release();
-            Tensor sum = w.add(p);
-            w.release();
-            p.release();
-            Tensor all = sum.add(y);
-            sum.release();
-            y.release();
-            Tensor out = part("norm").forward(all);
-            all.release();
-            return out;
+            return w.then(word -> p.then(word::add))                       // word + position
+                    .then(sum -> y.then(sum::add))                         //   + type
+                    .then(part("norm"));
         }
     }
 
@@ -165,7 +158,7 @@ public final class Albert {
 
         public Encoder(Spec spec) {
             this.spec = spec;
-            try (org.memlean.memory.Construction construction = org.memlean.memory.Construction.begin()) {
+            try (Construction construction = Construction.begin()) {
                 child("embeddings", new Embeddings(spec));
                 if (spec.embedding() != spec.hidden()) {
                     child("projection", new Linear(spec.embedding(), spec.hidden(), true, DataType.FLOAT));
@@ -178,9 +171,9 @@ public final class Albert {
                         case ALL -> first;
                         case NONE -> new Block(config);
                         case ATTENTION -> new Block(first.children().get("norm1"), first.children().get("attn"),
-                                new LayerNorm(config.channels(), DataType.FLOAT), new org.memlean.nn.Mlp(config));
+                                new LayerNorm(config.channels(), DataType.FLOAT), new Mlp(config));
                         case FFN -> new Block(new LayerNorm(config.channels(), DataType.FLOAT),
-                                new org.memlean.nn.MultiHeadAttention(config), first.children().get("norm2"),
+                                new MultiHeadAttention(config), first.children().get("norm2"),
                                 first.children().get("mlp"));
                     };
                     child("blocks." + i, block);
@@ -199,16 +192,8 @@ public final class Albert {
         @Override
         public Tensor forward(Tensor ids) {
             Tensor x = part("embeddings").forward(ids);                    // (B, T, E)
-            if (children().containsKey("projection")) {
-                Tensor projected = part("projection").forward(x);          // (B, T, H)
-                x.release();
-                x = projected;
-            }
-            for (int i = 0; i < spec.layers(); i++) {
-                Tensor next = part("blocks." + i).forward(x);
-                x.release();
-                x = next;
-            }
+            if (children().containsKey("projection")) x = x.then(part("projection"));   // (B, T, H)
+            for (int i = 0; i < spec.layers(); i++) x = x.then(part("blocks." + i));
             return x;
         }
 
@@ -219,16 +204,11 @@ public final class Albert {
         public Tensor maskedLoss(Tensor ids, Tensor masked, Tensor targets) {
             long b = ids.size(0);
             long t = ids.size(1);
-            Tensor hidden = forward(ids);                                  // (B, T, H)
-            Tensor rows = hidden.reshape(b * t, spec.hidden());            // (B·T, H)
-            Tensor picked = LinearAlgebra.embedding(rows, masked.reshape(1, masked.length()));   // (1, M, H): gather
-            hidden.release();
-            rows.release();
-            Tensor logits = ((MaskedTokenHead) part("head")).forward(picked, embeddingsWord());   // (1, M, V)
-            picked.release();
-            Tensor loss = Losses.crossEntropy(logits, targets.reshape(1, targets.length()));
-            logits.release();
-            return loss;
+            return forward(ids)                                                        // (B, T, H)
+                    .then(hidden -> hidden.reshape(b * t, spec.hidden()))                  // (B·T, H)
+                    .then(rows -> LinearAlgebra.embedding(rows, masked.reshape(1, masked.length())))   // (1, M, H): gather
+                    .then(picked -> ((MaskedTokenHead) part("head")).forward(picked, embeddingsWord()))  // (1, M, V)
+                    .then(logits -> Losses.crossEntropy(logits, targets.reshape(1, targets.length())));
         }
 
         private Tensor embeddingsWord() {
@@ -237,7 +217,7 @@ public final class Albert {
 
         /** Every part that is a block, in order (shared ones repeat). */
         public List<Layer> blocks() {
-            java.util.List<Layer> out = new java.util.ArrayList<>();
+            List<Layer> out = new ArrayList<>();
             for (int i = 0; i < spec.layers(); i++) out.add(part("blocks." + i));
             return out;
         }
@@ -254,7 +234,7 @@ public final class Albert {
         MaskedTokenHead(Spec s) {
             child("dense", new Linear(s.hidden(), s.embedding(), true, DataType.FLOAT));
             child("norm", new LayerNorm(s.embedding(), DataType.FLOAT));
-            this.bias = parameter("bias", org.memlean.tensor.Init.zeros(DataType.FLOAT, s.vocab()));
+            this.bias = parameter("bias", Init.zeros(DataType.FLOAT, s.vocab()));
         }
 
         @Override
@@ -263,16 +243,9 @@ public final class Albert {
         }
 
         Tensor forward(Tensor h, Tensor word) {                             // h: (…, H), word: (V, E)
-            Tensor d = part("dense").forward(h);
-            Tensor a = Activations.gelu(d);
-            d.release();
-            Tensor n = part("norm").forward(a);
-            a.release();
-            Tensor logits = LinearAlgebra.matmul(n, word, false, true);    // (…, V), tied
-            n.release();
-            Tensor out = logits.add(bias);
-            logits.release();
-            return out;
+            return part("dense").forward(h).then(Activations::gelu).then(part("norm"))   // (…, E)
+                    .then(n -> LinearAlgebra.matmul(n, word, false, true))          // (…, V), tied
+                    .then(logits -> logits.add(bias));
         }
     }
 

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 import org.memlean.ch10.Albert.Sharing;
 import org.memlean.ch10.Albert.Spec;
 import org.memlean.lab.Chapter;
@@ -130,7 +131,7 @@ public final class EfficientModelsChapter implements Chapter {
      * Where the activations are at the end of a forward: the ACTIVATION bytes alive then, by the op
      * that made each buffer ("conv2d", "silu", "softmax", …), largest first.
      */
-    public static Map<String, Long> activationsByOp(Layer model, java.util.function.Function<Layer, Tensor> forward) {
+    public static Map<String, Long> activationsByOp(Layer model, Function<Layer, Tensor> forward) {
         List<Storage> made = new ArrayList<>();
         Listener l = new Listener() {
             @Override

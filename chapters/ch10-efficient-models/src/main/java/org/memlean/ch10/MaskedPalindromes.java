@@ -9,7 +9,7 @@ import org.memlean.tensor.Tensor;
  * are replaced by the mask token 0, never a position and its mirror both, so every masked token can
  * be read off its mirror — by attention in both directions.
  */
-public final class MaskedPalindromes {
+final class MaskedPalindromes {
     /** The mask token. */
     public static final int MASK = 0;
 

@@ -1,13 +1,17 @@
 package org.memlean.ch10;
 
+import java.util.Arrays;
 import java.util.List;
+import org.memlean.memory.Construction;
 import org.memlean.nn.BatchNorm2d;
 import org.memlean.nn.Block;
+import org.memlean.nn.Sequential;
 import org.memlean.nn.Conv2d;
+import org.memlean.nn.Embedding;
 import org.memlean.nn.GptConfig;
+import org.memlean.nn.Layer;
 import org.memlean.nn.LayerNorm;
 import org.memlean.nn.Linear;
-import org.memlean.nn.Layer;
 import org.memlean.nn.MultiHeadAttention;
 import org.memlean.nn.Silu;
 import org.memlean.tensor.Convolution;
@@ -90,17 +94,8 @@ public final class MobileVit {
         @Override
         public Tensor forward(Tensor x) {
             Tensor y = part("conv").forward(x);
-            if (children().containsKey("norm")) {
-                Tensor n = part("norm").forward(y);
-                y.release();
-                y = n;
-            }
-            if (act) {
-                Tensor a = part("act").forward(y);
-                y.release();
-                y = a;
-            }
-            return y;
+            if (children().containsKey("norm")) y = y.then(part("norm"));
+            return act ? y.then(part("act")) : y;
         }
     }
 
@@ -118,49 +113,19 @@ public final class MobileVit {
 
         @Override
         public Tensor forward(Tensor x) {
-            Tensor h = children().containsKey("expand") ? part("expand").forward(x) : x;
-            Tensor d = part("depthwise").forward(h);
-            if (h != x) h.release();
-            Tensor y = part("project").forward(d);
-            d.release();
-            if (!residual) return y;
-            Tensor out = y.add(x);
-            y.release();
-            return out;
+            Tensor widened = children().containsKey("expand") ? part("expand").forward(x) : x;
+            Tensor y = widened.then(part("depthwise")).then(part("project"));
+            return residual ? y.then(x::add) : y;
         }
     }
 
     /** A pre-norm transformer layer of width d: attention (4 heads, no mask), a SiLU feed-forward of width f. */
-    static final class TransformerLayer extends Layer {
-        TransformerLayer(int dim, int ffn, int heads) {
-            GptConfig c = GptConfig.defaults().withChannels(dim).withHeads(heads).withCausal(false);
-            child("norm1", new LayerNorm(dim, DataType.FLOAT));
-            child("attn", new MultiHeadAttention(c));
-            child("norm2", new LayerNorm(dim, DataType.FLOAT));
-            child("fc", new Linear(dim, ffn, true, DataType.FLOAT));
-            child("act", new Silu());
-            child("proj", new Linear(ffn, dim, true, DataType.FLOAT));
-        }
-
-        @Override
-        public Tensor forward(Tensor x) {                                   // (B', N, d)
-            Tensor h = part("norm1").forward(x);
-            Tensor a = part("attn").forward(h);
-            h.release();
-            Tensor x1 = x.add(a);
-            a.release();
-            Tensor h2 = part("norm2").forward(x1);
-            Tensor f = part("fc").forward(h2);
-            h2.release();
-            Tensor s = part("act").forward(f);
-            f.release();
-            Tensor p = part("proj").forward(s);
-            s.release();
-            Tensor x2 = x1.add(p);
-            x1.release();
-            p.release();
-            return x2;
-        }
+    static Block transformerLayer(int dim, int ffn, int heads) {
+        GptConfig c = GptConfig.defaults().withChannels(dim).withHeads(heads).withCausal(false);
+        Layer feedForward = new Sequential().add("fc", new Linear(dim, ffn, true, DataType.FLOAT))
+                .add("act", new Silu()).add("proj", new Linear(ffn, dim, true, DataType.FLOAT));
+        return new Block(new LayerNorm(dim, DataType.FLOAT), new MultiHeadAttention(c),
+                new LayerNorm(dim, DataType.FLOAT), feedForward);
     }
 
     /** The MobileViT block: local convolutions, attention across 2×2 patches, fold, project, fuse. */
@@ -173,7 +138,7 @@ public final class MobileVit {
             this.dim = stage.dim();
             child("local3x3", new ConvBn(channels, channels, 3, 1, 1, true, true));
             child("local1x1", new ConvBn(channels, stage.dim(), 1, 1, 1, false, false));
-            for (int i = 0; i < depth; i++) child("transformer." + i, new TransformerLayer(stage.dim(), stage.ffn(), 4));
+            for (int i = 0; i < depth; i++) child("transformer." + i, transformerLayer(stage.dim(), stage.ffn(), 4));
             child("norm", new LayerNorm(stage.dim(), DataType.FLOAT));
             child("project", new ConvBn(stage.dim(), channels, 1, 1, 1, true, true));
             child("fuse", new ConvBn(2 * channels, channels, 3, 1, 1, true, true));
@@ -188,27 +153,14 @@ public final class MobileVit {
                 throw new IllegalArgumentException("a MobileViT block needs an even height and width for its 2×2 "
                         + "patches, got " + h + "×" + w);
             }
-            Tensor l3 = part("local3x3").forward(x);
-            Tensor l1 = part("local1x1").forward(l3);                          // (B, d, H, W)
-            l3.release();
-            Tensor patches = unfold(l1);                                        // (B·4, N, d)
-            l1.release();
-            for (int i = 0; i < depth; i++) {
-                Tensor next = part("transformer." + i).forward(patches);
-                patches.release();
-                patches = next;
-            }
-            Tensor normed = part("norm").forward(patches);
-            patches.release();
-            Tensor map = fold(normed, b, h, w);                                 // (B, d, H, W)
-            normed.release();
-            Tensor projected = part("project").forward(map);                   // (B, C, H, W)
-            map.release();
-            Tensor both = Shapes.concat(1, x, projected);                      // (B, 2C, H, W)
-            projected.release();
-            Tensor out = part("fuse").forward(both);
-            both.release();
-            return out;
+            Tensor patches = part("local3x3").forward(x).then(part("local1x1"))      // (B, d, H, W)
+                    .then(MobileVit::unfold);                                       // (B·4, N, d)
+            for (int i = 0; i < depth; i++) patches = patches.then(part("transformer." + i));
+            return patches.then(part("norm"))
+                    .then(normed -> fold(normed, b, h, w))                          // (B, d, H, W)
+                    .then(part("project"))                                          // (B, C, H, W)
+                    .then(projected -> Shapes.concat(1, x, projected))              // (B, 2C, H, W)
+                    .then(part("fuse"));
         }
     }
 
@@ -221,23 +173,17 @@ public final class MobileVit {
         long d = map.size(1);
         long h = map.size(2);
         long w = map.size(3);
-        Tensor r = map.reshape(b, d, h / 2, 2, w / 2, 2);                     // (B, d, H/2, 2, W/2, 2)
-        Tensor p = r.permute(0, 3, 5, 2, 4, 1);                               // (B, 2, 2, H/2, W/2, d)
-        r.release();
-        Tensor out = p.reshape(b * 4, h * w / 4, d);
-        p.release();
-        return out;
+        return map.reshape(b, d, h / 2, 2, w / 2, 2)                            // (B, d, H/2, 2, W/2, 2)
+                .then(r -> r.permute(0, 3, 5, 2, 4, 1))                            // (B, 2, 2, H/2, W/2, d)
+                .then(p -> p.reshape(b * 4, h * w / 4, d));
     }
 
     /** The inverse of {@link #unfold}: (B·4, N, d) back to (B, d, H, W). */
     public static Tensor fold(Tensor patches, long b, long h, long w) {
         long d = patches.size(2);
-        Tensor f = patches.reshape(b, 2, 2, h / 2, w / 2, d);
-        Tensor q = f.permute(0, 5, 3, 1, 4, 2);                               // (B, d, H/2, 2, W/2, 2)
-        f.release();
-        Tensor out = q.reshape(b, d, h, w);
-        q.release();
-        return out;
+        return patches.reshape(b, 2, 2, h / 2, w / 2, d)
+                .then(f -> f.permute(0, 5, 3, 1, 4, 2))                            // (B, d, H/2, 2, W/2, 2)
+                .then(q -> q.reshape(b, d, h, w));
     }
 
     /** The whole network: (B, 3, H, W) images → (B, classes) logits. H and W divisible by 64. */
@@ -246,7 +192,7 @@ public final class MobileVit {
 
         public Model(Spec spec) {
             this.spec = spec;
-            try (org.memlean.memory.Construction construction = org.memlean.memory.Construction.begin()) {
+            try (Construction construction = Construction.begin()) {
                 child("stem", new ConvBn(3, 16, 3, 2, 1, true, true));
                 int in = 16;
                 child("layer1.0", new InvertedResidual(in, spec.layer1(), 1, spec.expansion()));
@@ -278,23 +224,17 @@ public final class MobileVit {
             long size = images.size(2);
             if (images.rank() != 4 || images.size(1) != 3 || size % 64 != 0 || images.size(3) != size) {
                 throw new IllegalArgumentException("MobileViT takes square (B, 3, H, H) images with H a multiple of 64, got "
-                        + java.util.Arrays.toString(images.shape()));
+                        + Arrays.toString(images.shape()));
             }
-            Tensor x = images;
+            Tensor x = null;
             for (String name : children().keySet()) {
                 if (name.equals("classifier")) break;
-                Tensor next = part(name).forward(x);
-                if (x != images) x.release();
-                x = next;
+                x = x == null ? part(name).forward(images) : x.then(part(name));
             }
-            long s = x.size(2);
-            Tensor pooled = Convolution.avgPool2d(x, (int) s, (int) s);        // global average: (B, C, 1, 1)
-            x.release();
-            Tensor flat = pooled.reshape(pooled.size(0), pooled.size(1));
-            pooled.release();
-            Tensor logits = part("classifier").forward(flat);
-            flat.release();
-            return logits;
+            int s = (int) x.size(2);
+            return x.then(map -> Convolution.avgPool2d(map, s, s))                 // global average: (B, C, 1, 1)
+                    .then(pooled -> pooled.reshape(pooled.size(0), pooled.size(1)))
+                    .then(part("classifier"));
         }
     }
 
@@ -312,9 +252,9 @@ public final class MobileVit {
             this.dim = dim;
             this.layers = layers;
             int tokens = (imageSize / patch) * (imageSize / patch);
-            try (org.memlean.memory.Construction construction = org.memlean.memory.Construction.begin()) {
+            try (Construction construction = Construction.begin()) {
                 child("patches", new Conv2d(3, dim, patch, patch, 0, 1, true, DataType.FLOAT));
-                child("positions", new org.memlean.nn.Embedding(tokens, dim, DataType.FLOAT));
+                child("positions", new Embedding(tokens, dim, DataType.FLOAT));
                 GptConfig c = GptConfig.defaults().withChannels(dim).withHeads(heads).withBlockSize(tokens).withCausal(false);
                 for (int i = 0; i < layers; i++) child("blocks." + i, new Block(c));
                 child("norm", new LayerNorm(dim, DataType.FLOAT));
@@ -326,32 +266,18 @@ public final class MobileVit {
         @Override
         public Tensor forward(Tensor images) {                                   // (B, 3, S, S)
             long b = images.size(0);
-            Tensor e = part("patches").forward(images);                          // (B, d, S/p, S/p)
-            long n = e.size(2) * e.size(3);
-            Tensor flat = e.reshape(b, dim, n);
-            e.release();
-            Tensor tokens = flat.permute(0, 2, 1);                               // (B, N, d)
-            flat.release();
+            Tensor tokens = part("patches").forward(images)                          // (B, d, S/p, S/p)
+                    .then(e -> e.reshape(b, dim, e.size(2) * e.size(3)))
+                    .then(flat -> flat.permute(0, 2, 1));                            // (B, N, d)
+            long n = tokens.size(1);
             int[] ids = new int[(int) n];
             for (int i = 0; i < n; i++) ids[i] = i;
             Tensor positionIds = Tensor.ofInts(ids, n);
-            Tensor pos = part("positions").forward(positionIds);                 // (N, d)
-            positionIds.release();
-            Tensor x = tokens.add(pos);
-            tokens.release();
-            pos.release();
-            for (int i = 0; i < layers; i++) {
-                Tensor next = part("blocks." + i).forward(x);
-                x.release();
-                x = next;
-            }
-            Tensor normed = part("norm").forward(x);
-            x.release();
-            Tensor mean = normed.mean(false, 1);                                 // (B, d)
-            normed.release();
-            Tensor logits = part("classifier").forward(mean);
-            mean.release();
-            return logits;
+            Tensor x = tokens.then(t -> positionIds.then(part("positions")).then(t::add));   // + (N, d)
+            for (int i = 0; i < layers; i++) x = x.then(part("blocks." + i));
+            return x.then(part("norm"))
+                    .then(normed -> normed.mean(false, 1))                           // (B, d)
+                    .then(part("classifier"));
         }
     }
 }

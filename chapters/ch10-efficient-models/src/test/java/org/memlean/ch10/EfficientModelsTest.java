@@ -138,7 +138,9 @@ class EfficientModelsTest {
                 .mapToLong(Map.Entry::getValue).sum();
         long total = mobile.values().stream().mapToLong(Long::longValue).sum();
         assertThat((double) convolutional / total).as("MobileViT: the convolutional ops' share").isGreaterThan(0.5);
-        assertThat(vit).containsKey("softmax");
+        long tokens = (long) (QUICK.imageSize() / 8) * (QUICK.imageSize() / 8);     // 8×8 patches
+        assertThat(vit.get("softmax")).as("ViT: 5 layers × B × 4 heads × N² probabilities, float32")
+                .isEqualTo(5L * QUICK.imageBatch() * 4 * tokens * tokens * 4);
     }
 
     @Test

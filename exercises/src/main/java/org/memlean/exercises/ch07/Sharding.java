@@ -1,6 +1,7 @@
 package org.memlean.exercises.ch07;
 
 import org.memlean.dist.Collective;
+import org.memlean.tensor.Kernels;
 import org.memlean.tensor.Tensor;
 
 /** Chapter 7 exercises: which chunk a rank owns, and ZeRO-2's release of a gradient. */
@@ -33,7 +34,7 @@ public final class Sharding {
      * gradient is complete ({@code parameter.grad()}, the rank's whole gradient of it). Put this
      * rank's chunk of the gradient averaged over the ranks into {@code shard} (s elements) and free the
      * whole gradient at once, so a rank never holds more than one whole gradient at a time.
-     * <p>Hints: {@code comm.reduceScatter(full, shard)} sums; {@code org.memlean.tensor.Kernels.scale} divides
+     * <p>Hints: {@code comm.reduceScatter(full, shard)} sums; {@code Kernels.scale} divides
      * by {@code comm.size()}; {@code parameter.zeroGrad(true)} frees. The grader reads the rank's meter.
      */
     public static void releaseGradient(Tensor parameter, Tensor shard, Collective comm) {

@@ -1,11 +1,10 @@
 package org.memlean.exercises.ch01;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.memlean.data.Batch;
@@ -21,6 +20,7 @@ import org.memlean.nn.GptConfig;
 import org.memlean.optim.AdamW;
 import org.memlean.tensor.Rng;
 import org.memlean.tensor.Tensor;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** Graded: the accumulation loop against one big batch; the choice of n against a real budget. */
 class AccumulationTest {
@@ -53,7 +53,7 @@ class AccumulationTest {
             List<Batch> micro = new ArrayList<>();
             for (int size : new int[] {7, 5, 4}) micro.add(task.next(size));   // unequal on purpose
             double loss = Accumulation.accumulate(model, micro);
-            assertThat(loss).as("the mean loss over all tokens").isCloseTo(bigLoss, org.assertj.core.data.Offset.offset(1e-5));
+            assertThat(loss).as("the mean loss over all tokens").isCloseTo(bigLoss, Offset.offset(1e-5));
             Map<String, float[]> got = gradientsOf(model);
             for (String name : big.keySet()) {
                 assertThat(got.get(name)).as("gradient of %s", name).isNotNull();

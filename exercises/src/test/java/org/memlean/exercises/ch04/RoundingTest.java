@@ -1,14 +1,13 @@
 package org.memlean.exercises.ch04;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.util.Arrays;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.memlean.ch04.Bf16Chapter;
 import org.memlean.ch04.Bf16Chapter.Mode;
+import org.memlean.ch04.Bf16Chapter;
 import org.memlean.grading.Task;
 import org.memlean.lab.Experiment;
 import org.memlean.memory.Category;
@@ -16,6 +15,7 @@ import org.memlean.memory.Device;
 import org.memlean.memory.MemoryMeter;
 import org.memlean.nn.GptConfig;
 import org.nd4j.linalg.api.buffer.DataType;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** Graded: your rounding by its properties; your byte count against the meter. */
 class RoundingTest {
@@ -40,7 +40,7 @@ class RoundingTest {
             }
             double spacing = Math.ulp((float) value) * 65536.0;
             assertThat(sum / n).as("mean of %d roundings of %s", n, value)
-                    .isCloseTo(value, org.assertj.core.data.Offset.offset(5 * spacing / (2 * Math.sqrt(n))));
+                    .isCloseTo(value, Offset.offset(5 * spacing / (2 * Math.sqrt(n))));
             assertThat(Arrays.stream(box(many)).distinct().count()).as("both neighbours occur").isEqualTo(2);
         }
     }

@@ -1,19 +1,20 @@
 package org.memlean.exercises.ch05;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.memlean.ch05.OptimizersChapter;
 import org.memlean.ch05.OptimizersChapter.Kind;
+import org.memlean.ch05.OptimizersChapter;
 import org.memlean.grading.Task;
 import org.memlean.lab.Experiment;
 import org.memlean.memory.Category;
 import org.memlean.memory.Device;
 import org.memlean.memory.MemoryMeter;
 import org.memlean.nn.GptConfig;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** Graded: your estimate against Adafactor's own state and the rank-one identity; your bytes against the meter. */
 class LeanStateTest {
@@ -21,7 +22,7 @@ class LeanStateTest {
     @Tag("task05_1")
     @Task(id = "task05_1", points = 20, title = "Adafactor's factored second moment")
     void yourEstimateIsExactOnRankOneAndAgreesWithTheOptimizersOwnFactors() {
-        java.util.SplittableRandom random = new java.util.SplittableRandom(5);
+        SplittableRandom random = new SplittableRandom(5);
         double[] a = new double[5];
         double[] b = new double[7];
         for (int i = 0; i < a.length; i++) a[i] = 0.1 + random.nextDouble();
@@ -32,7 +33,7 @@ class LeanStateTest {
         for (int i = 0; i < 5; i++) {
             for (int j = 0; j < 7; j++) {
                 assertThat(v[i][j]).as("rank one: V̂[%d][%d]", i, j)
-                        .isCloseTo(rankOne[i][j], org.assertj.core.data.Offset.offset(1e-12 * rankOne[i][j]));
+                        .isCloseTo(rankOne[i][j], Offset.offset(1e-12 * rankOne[i][j]));
             }
         }
         // any matrix: every row of V̂ sums to R, every column to C (as the optimizer's state keeps them)
@@ -46,7 +47,7 @@ class LeanStateTest {
                 want += g[i][j];
                 got += w[i][j];
             }
-            assertThat(got).as("row %d", i).isCloseTo(want, org.assertj.core.data.Offset.offset(1e-12));
+            assertThat(got).as("row %d", i).isCloseTo(want, Offset.offset(1e-12));
         }
         for (int j = 0; j < 6; j++) {
             double want = 0;
@@ -55,7 +56,7 @@ class LeanStateTest {
                 want += g[i][j];
                 got += w[i][j];
             }
-            assertThat(got).as("column %d", j).isCloseTo(want, org.assertj.core.data.Offset.offset(1e-12));
+            assertThat(got).as("column %d", j).isCloseTo(want, Offset.offset(1e-12));
         }
     }
 

@@ -1,19 +1,19 @@
 package org.memlean.exercises.ch06;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.Collectors;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.memlean.ch06.Lora;
 import org.memlean.grading.Task;
 import org.memlean.nn.Gpt;
 import org.memlean.nn.GptConfig;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** Graded: your forward and merge against each other and a plain product; your count against the framework's. */
 class LowRankTest {
@@ -46,9 +46,9 @@ class LowRankTest {
                     xm += x[i][k] * merged[k][j];
                     for (int q = 0; q < 2; q++) xab += x[i][k] * a[k][q] * b[q][j];
                 }
-                assertThat(plain[i][j]).as("B = 0 gives x·W").isCloseTo(xw, org.assertj.core.data.Offset.offset(1e-9));
-                assertThat(adapted[i][j]).as("x·W + 4·x·A·B").isCloseTo(xw + 4 * xab, org.assertj.core.data.Offset.offset(1e-9));
-                assertThat(xm).as("x·(merged W) = the adapted output").isCloseTo(adapted[i][j], org.assertj.core.data.Offset.offset(1e-9));
+                assertThat(plain[i][j]).as("B = 0 gives x·W").isCloseTo(xw, Offset.offset(1e-9));
+                assertThat(adapted[i][j]).as("x·W + 4·x·A·B").isCloseTo(xw + 4 * xab, Offset.offset(1e-9));
+                assertThat(xm).as("x·(merged W) = the adapted output").isCloseTo(adapted[i][j], Offset.offset(1e-9));
             }
         }
     }

@@ -1,11 +1,11 @@
 package org.memlean.exercises.ch07;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.memlean.data.ReversalTask;
@@ -22,6 +22,7 @@ import org.memlean.tensor.Rng;
 import org.memlean.tensor.Tensor;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** Graded: your chunks and sums against the thread collective; your release against the rank's meter. */
 class ShardingTest {
@@ -77,7 +78,7 @@ class ShardingTest {
                     var batch = task.nextExamples(4);
                     // the whole gradients, all-reduced: what the shards must hold
                     Map<String, Tensor> params = model.namedParameters();
-                    Map<String, double[]> mean = new java.util.LinkedHashMap<>();
+                    Map<String, double[]> mean = new LinkedHashMap<>();
                     try (Scope s = Scope.open()) {
                         var b = batch.toBatch();
                         model.loss(b.inputs(), b.targets()).backward();
@@ -92,7 +93,7 @@ class ShardingTest {
                     long shardElements = 0;
                     long largest = 0;
                     try (MemoryMeter meter = MemoryMeter.start("your release", false)) {
-                        Map<String, Tensor> shards = new java.util.LinkedHashMap<>();
+                        Map<String, Tensor> shards = new LinkedHashMap<>();
                         for (var e : params.entrySet()) {
                             long s = Collective.chunk(e.getValue().length(), ranks);
                             shardElements += s;
@@ -112,7 +113,7 @@ class ShardingTest {
                             double[] expected = mean.get(e.getKey());
                             for (long i = range[0]; i < range[1]; i++) {
                                 assertThat((double) shard[(int) (i - range[0])]).as("%s[%d] on rank %d", e.getKey(), i, rank.index())
-                                        .isCloseTo(expected[(int) i], org.assertj.core.data.Offset.offset(1e-6));
+                                        .isCloseTo(expected[(int) i], Offset.offset(1e-6));
                             }
                         }
                         assertThat(meter.maxByCategory().get(Category.GRADIENT)).as("gradient bytes at their high")

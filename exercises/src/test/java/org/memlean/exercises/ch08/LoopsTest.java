@@ -1,9 +1,8 @@
 package org.memlean.exercises.ch08;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.util.ArrayList;
 import java.util.List;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.memlean.ch08.Evaluation;
@@ -18,6 +17,7 @@ import org.memlean.nn.Gpt;
 import org.memlean.nn.GptConfig;
 import org.memlean.optim.AdamW;
 import org.memlean.tensor.Rng;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** Graded by the leak detector and the meter, and by whether the loops still do their job. */
 class LoopsTest {
@@ -52,7 +52,7 @@ class LoopsTest {
             Device.settle();
             try (MemoryMeter meter = MemoryMeter.start("your evaluation", false)) {
                 double got = Loops.evaluate(model, batches);
-                assertThat(got).as("the mean loss").isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-6));
+                assertThat(got).as("the mean loss").isCloseTo(expected, Offset.offset(1e-6));
                 assertThat(meter.maxByCategory().get(Category.ACTIVATION)).as("activation bytes saved").isZero();
                 long inFlight = CONFIG.inferenceInFlightBytes(32, 16) + 4 * 32 * (16 + 8);   // + a batch's ids and targets
                 assertThat(meter.peakBytes()).as("the peak above the parameters").isLessThanOrEqualTo(inFlight);

@@ -1,19 +1,19 @@
 package org.memlean.exercises.ch09;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.memlean.grading.Task;
+import org.memlean.lab.Work;
 import org.memlean.memory.Category;
 import org.memlean.memory.MemoryMeter;
 import org.memlean.memory.Scope;
-import org.memlean.lab.Work;
-import org.memlean.tensor.Masks;
 import org.memlean.tensor.LinearAlgebra;
+import org.memlean.tensor.Masks;
 import org.memlean.tensor.Rng;
 import org.memlean.tensor.Tensor;
 import org.nd4j.linalg.api.buffer.DataType;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** Graded: your ReLU against the framework's, by value, gradient and buffers; your attention by its backward and its buffers. */
 class InPlaceOpsTest {
@@ -21,7 +21,7 @@ class InPlaceOpsTest {
         int n = 1;
         for (long d : shape) n *= (int) d;
         float[] v = new float[n];
-        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        SplittableRandom r = new SplittableRandom(seed);
         for (int i = 0; i < n; i++) v[i] = (float) r.nextGaussian();
         return Tensor.of(v, DataType.FLOAT, Category.PARAMETER, shape).requiresGrad(true);
     }

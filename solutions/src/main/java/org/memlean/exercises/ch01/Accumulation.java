@@ -1,5 +1,6 @@
 package org.memlean.exercises.ch01;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.memlean.data.Batch;
 import org.memlean.data.ReversalTask;
@@ -52,7 +53,7 @@ public final class Accumulation {
                 model = new Gpt(config);
                 adam = new AdamW(model.parameters(), 1e-3);
                 ReversalTask task = new ReversalTask(digits, 1);
-                java.util.List<Batch> micro = new java.util.ArrayList<>();
+                List<Batch> micro = new ArrayList<>();
                 for (int i = 0; i < n; i++) micro.add(task.next(batch / n));
                 accumulate(model, micro);
                 adam.step();
