@@ -8,10 +8,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms"): one momentum buffer and
- * a sign update — every element moves by exactly lr.
+ * a sign update.
  * <pre>
  * c = β1·m + (1 − β1)·g;   p ← p·(1 − lr·λ) − lr·sign(c);   m ← β2·m + (1 − β2)·g
  * </pre>
+ * After the decoupled decay, an element moves by exactly lr where c ≠ 0 and not at all where c = 0
+ * (sign(0) = 0); with λ > 0 the decay moves every element by lr·λ·|p| besides.
  * State: one buffer the size of the parameter (exp_avg): half of AdamW's.
  */
 public final class Lion extends Optimizer {
