@@ -6,8 +6,15 @@ is (links written relative to notebooks/ rewritten relative to the README), code
 block, a code cell's printed output as a ```text block and its images saved beside the README
 (docs/<notebook>-<n>.png, or figures/ beside a page in docs/) and linked. Cells tagged "setup" (the `%jar lib` line) are left out.
 
+A figure the prose quotes from the notebook's own run is written <m>1.10× ±0.04</m>, or
+<m in="every block">1.10× ±0.04</m> to say which row of a table it comes from: the README shows it
+as plain text, and the check fails when no code cell's output contains it (on one line with the
+label, when there is one) — so a re-run that changes a table cannot leave the prose quoting the old
+figure.
+
     notebooks/readme            write the READMEs (and their images)
-    notebooks/readme --check    fail if a README differs from what its notebook gives (CI)
+    notebooks/readme --check    fail if a README differs from what its notebook gives, or the prose
+                                quotes a figure its outputs do not contain (CI)
 """
 import base64
 import os
@@ -20,6 +27,42 @@ import nbformat
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 LINK = re.compile(r"(\]\()([^)#:]+)(\))")
+MEASURED = re.compile(r'<m(?: in="([^"]*)")?>(.*?)</m>', re.DOTALL)
+
+
+def outputs_text(nb) -> str:
+    """Everything the notebook's code cells printed or displayed as text."""
+    parts = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for out in cell.get("outputs", []):
+            if out.output_type == "stream":
+                parts.append(out.text)
+            elif out.output_type in ("display_data", "execute_result"):
+                for kind in ("text/plain", "text/html", "text/markdown"):
+                    if kind in out.get("data", {}):
+                        parts.append(out.data[kind])
+    return "\n".join(parts)
+
+
+def unquoted_figures(nb) -> list[str]:
+    """Figures the prose marks as measured that no output of the notebook contains."""
+    text = outputs_text(nb)
+    printed = re.sub(r"\s+", " ", text)
+    lines = text.splitlines()
+    missing = []
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for label, figure in MEASURED.findall(cell.source):
+            figure = re.sub(r"\s+", " ", figure)
+            if label:   # the figure must stand on an output line that also holds the label (a table's row)
+                if not any(label in line and figure in re.sub(r"\s+", " ", line) for line in lines):
+                    missing.append(f'{figure}" in a line with "{label}')
+            elif figure not in printed:
+                missing.append(figure)
+    return missing
 
 
 def relink(markdown: str, target_dir: Path) -> str:
@@ -46,7 +89,7 @@ def build(path: Path) -> tuple[Path, str, dict]:
         if "setup" in cell.metadata.get("tags", []):
             continue
         if cell.cell_type == "markdown":
-            parts.append(relink(cell.source, folder).rstrip() + "\n")
+            parts.append(MEASURED.sub(r"\2", relink(cell.source, folder)).rstrip() + "\n")
         elif cell.cell_type == "code":
             parts.append("```java\n" + cell.source.rstrip() + "\n```\n")
             for out in cell.get("outputs", []):
@@ -69,6 +112,8 @@ def main() -> int:
         if "readme" not in nb.metadata.get("memlean", {}):
             continue
         target, text, images = build(path)
+        for figure in unquoted_figures(nb):
+            stale.append(f"notebooks/{path.name} quotes <m>{figure}</m>, which none of its outputs contains")
         if check:
             if not target.exists() or target.read_text() != text:
                 stale.append(f"{target.relative_to(ROOT)} (from notebooks/{path.name})")
@@ -82,7 +127,7 @@ def main() -> int:
             image.write_bytes(data)
         print(f"wrote {target.relative_to(ROOT)} and {len(images)} images from notebooks/{path.name}")
     if stale:
-        print("out of date (run notebooks/readme and commit): " + "; ".join(stale), file=sys.stderr)
+        print("out of date (fix the notebook, run notebooks/readme and commit): " + "; ".join(stale), file=sys.stderr)
         return 1
     if check:
         print("every chapter README matches its notebook")

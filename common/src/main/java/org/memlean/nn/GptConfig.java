@@ -122,7 +122,9 @@ public record GptConfig(int vocabSize, int blockSize, int layers, int heads, int
      * Values one block saves for backward at batch B and length T (dropout off): 16·BTC — the two
      * layer norms' inputs, the four linear layers' inputs, q, k and v, the GELU's input and output
      * (4C wide each) — plus B·H·T² (the softmax output, which the next matmul shares) plus 4·BT (each
-     * layer norm's per-row mean and 1/std).
+     * layer norm's per-row mean and 1/std). Korthikanti et al. 2022 (§4.1, eq. 1) count sbh(34 + 5as/h)
+     * bytes at 2 bytes a value with 1-byte dropout masks; without dropout that is 16·sbh + as²b values,
+     * these 16·BTC + BHT² (they leave the 4·BT statistics out).
      */
     public long blockSavedValues(long b, long t) {
         return 16 * b * t * channels + b * heads * t * t + 4 * b * t;

@@ -15,7 +15,12 @@ public final class Autocast {
     /** What autocast does to an op's inputs. */
     public enum Rule { LOW, FLOAT32 }
 
-    /** The op table. Ops not listed keep their inputs' types. */
+    /**
+     * The op table — PyTorch's CUDA lists (matmul-type ops to the low type; softmax, log-softmax,
+     * layer norm, the losses and reductions to float32). PyTorch's CPU autocast keeps only the losses
+     * on its float32 list (softmax and layer norm run in their input's dtype there), in
+     * {@code aten/src/ATen/autocast_mode.cpp}. Ops not listed keep their inputs' types.
+     */
     public static final Map<String, Rule> TABLE = Map.ofEntries(
             Map.entry("matmul", Rule.LOW),          // batched matmul, attention scores and mixing
             Map.entry("linear", Rule.LOW),          // x·W + b, as PyTorch's F.linear

@@ -24,8 +24,11 @@ import org.memlean.tensor.Tensor;
  * Checkpoint.segments(gpt, Checkpoint.sqrt(L));          // Chen et al. 2016: √L segments of √L blocks
  * }</pre>
  *
- * <p>Like fairscale's {@code checkpoint_wrapper}, the wrapper holds the module as a child named
- * "module", so the parameters of a wrapped part are named "attn.module.qkv.weight".
+ * <p>The wrapper holds the module as a child named "module", so the parameters of a wrapped part
+ * are named "attn.module.qkv.weight": load parameter files before wrapping. fairscale's
+ * {@code checkpoint_wrapper} patches {@code forward} and keeps the names; PyTorch's
+ * {@code CheckpointWrapper} has such a child and strips its prefix in {@code state_dict}; nothing
+ * here strips it.
  */
 public final class Checkpoint extends Layer {
     /**

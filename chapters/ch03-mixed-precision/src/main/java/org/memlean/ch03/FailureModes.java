@@ -120,8 +120,8 @@ public final class FailureModes {
 
     /**
      * A lost update: a weight of 1.0 receiving {@code steps} updates of {@code -update} each. Stored
-     * and updated in float16, each update is smaller than half of float16's spacing at 1.0
-     * (2⁻¹⁰ ≈ 0.000977) and rounds away; accumulated in a float32 master, they add up.
+     * and updated in float16, each update is at most half of float16's spacing just below 1.0 (2⁻¹¹,
+     * so the threshold is 2⁻¹² ≈ 0.000244) and rounds away; accumulated in a float32 master, they add up.
      */
     public record LostUpdate(double update, int steps, double float32, double float16Direct,
                              double float16FromMaster) {}

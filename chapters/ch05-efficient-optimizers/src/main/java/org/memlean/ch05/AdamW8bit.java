@@ -20,12 +20,17 @@ import org.nd4j.linalg.factory.Nd4j;
  * nearest value of the paper's <b>dynamic quantisation map</b> to its value / scale. The map spends
  * its codes on a logarithmic scale — 2ⁱ evenly spaced values in each decade 10^(i−7) … 10^(i−6), for
  * i = 0 … 6, both signs, plus 0 and 1 — so small moments keep relative precision where a linear map
- * would round them to zero (and Adam would divide by that zero). The first moment uses the signed
- * map; the second, never negative, uses its positive half.
+ * would round them to zero (and Adam would divide by that zero). The first moment uses that signed
+ * map; the second, never negative, the unsigned one — 2ⁱ⁺¹ values in each decade, plus 0 and 1, all
+ * 256 codes on [0, 1] — as bitsandbytes does ({@code create_dynamic_map(signed=False)}, its
+ * {@code qmap2}, in {@code bitsandbytes/functional.py} and {@code optim/optimizer.py}).
  *
  * <p>As bitsandbytes does, tensors of fewer than {@link #MIN_8BIT_SIZE} elements (biases, norms,
  * small embeddings) keep float32 moments: their state is small and their blocks would be mostly
  * scale. A tensor must also be a whole number of blocks (every matrix of the course's GPT is).
+ *
+ * <p>Blocks of 2048 elements are the paper's; bitsandbytes has used blocks of 256 since version 0.44
+ * ({@code blocksize = 256} in {@code Optimizer2State.init_state}) — the course keeps the paper's.
  *
  * <p>State per 8-bit tensor of n elements: 2·n bytes of codes + 2·4·n/2048 bytes of scales, about 2
  * bytes a parameter instead of AdamW's 8. Each step dequantises both moments into float32 (the
@@ -34,12 +39,14 @@ import org.nd4j.linalg.factory.Nd4j;
  * kernel.
  */
 public final class AdamW8bit extends Optimizer {
-    /** Elements per quantisation block (the paper's block size). */
+    /** Elements per quantisation block: the paper's 2048 (bitsandbytes ≥ 0.44 uses 256). */
     public static final int BLOCK = 2048;
     /** Tensors smaller than this keep float32 moments (bitsandbytes' min_8bit_size). */
     public static final int MIN_8BIT_SIZE = 4096;
-    /** The 256 values of the signed dynamic map, ascending. */
-    static final float[] MAP = dynamicMap();
+    /** The 256 values of the signed dynamic map, ascending: the first moment's. */
+    static final float[] MAP = dynamicMap(true);
+    /** The 256 values of the unsigned dynamic map, ascending: the second moment's. */
+    static final float[] UNSIGNED_MAP = dynamicMap(false);
 
     private final AdamSettings settings;
 
@@ -63,18 +70,19 @@ public final class AdamW8bit extends Optimizer {
     }
 
     /**
-     * The map: for each decade i = 0 … 6, the midpoints of 2ⁱ equal cells of [0.1, 1] times 10^(i−6),
-     * with both signs (254 values), then 0 and 1 — the paper's signed dynamic map, sorted.
+     * The dynamic map: for each decade i = 0 … 6, the midpoints of k equal cells of [0.1, 1] times
+     * 10^(i−6) — k = 2ⁱ with both signs (signed), k = 2ⁱ⁺¹ positive (unsigned): 254 values either way
+     * — then 0 and 1; sorted. bitsandbytes' {@code create_dynamic_map}.
      */
-    static float[] dynamicMap() {
+    static float[] dynamicMap(boolean signed) {
         float[] values = new float[256];
         int n = 0;
         for (int i = 0; i < 7; i++) {
-            int cells = 1 << i;
+            int cells = signed ? 1 << i : 2 << i;
             for (int j = 0; j < cells; j++) {
                 double mid = 0.1 + 0.9 * (j + 0.5) / cells;
                 values[n++] = (float) (Math.pow(10, i - 6) * mid);
-                values[n++] = (float) (-Math.pow(10, i - 6) * mid);
+                if (signed) values[n++] = (float) (-Math.pow(10, i - 6) * mid);
             }
         }
         values[n++] = 0f;
@@ -83,14 +91,14 @@ public final class AdamW8bit extends Optimizer {
         return values;
     }
 
-    /** The index of the map value nearest to {@code x} (x in [−1, 1]; the sign half only for a second moment). */
-    static int nearest(float x) {
-        int lo = Arrays.binarySearch(MAP, x);
+    /** The index of the value of {@code map} nearest to {@code x} (x in [−1, 1]). */
+    static int nearest(float[] map, float x) {
+        int lo = Arrays.binarySearch(map, x);
         if (lo >= 0) return lo;
         int above = -lo - 1;
         if (above == 0) return 0;
-        if (above == MAP.length) return MAP.length - 1;
-        return x - MAP[above - 1] <= MAP[above] - x ? above - 1 : above;
+        if (above == map.length) return map.length - 1;
+        return x - map[above - 1] <= map[above] - x ? above - 1 : above;
     }
 
     @Override
@@ -105,7 +113,8 @@ public final class AdamW8bit extends Optimizer {
             addState(p, "exp_avg_sq_codes", DataType.UINT8, p.shape());
             addState(p, "exp_avg_sq_scales", DataType.FLOAT, blocks);
             // a zero moment is code of 0 everywhere, not byte 0: write it once
-            for (String name : List.of("exp_avg_codes", "exp_avg_sq_codes")) fillCode(state(p, name), zeroCode());
+            fillCode(state(p, "exp_avg_codes"), zeroCode(MAP));
+            fillCode(state(p, "exp_avg_sq_codes"), zeroCode(UNSIGNED_MAP));
         } else {
             addState(p, "exp_avg", DataType.FLOAT, p.shape());
             addState(p, "exp_avg_sq", DataType.FLOAT, p.shape());
@@ -125,9 +134,9 @@ public final class AdamW8bit extends Optimizer {
         INDArray m = eight ? w.get("m") : state(p, "exp_avg").array();
         INDArray v = eight ? w.get("v") : state(p, "exp_avg_sq").array();
         if (eight) {                                                 // 8-bit codes → float32 moments
-            dequantise(state(p, "exp_avg_codes"), state(p, "exp_avg_scales"), w.hostFloats("m"));
+            dequantise(state(p, "exp_avg_codes"), state(p, "exp_avg_scales"), MAP, w.hostFloats("m"));
             w.hostWritten("m");
-            dequantise(state(p, "exp_avg_sq_codes"), state(p, "exp_avg_sq_scales"), w.hostFloats("v"));
+            dequantise(state(p, "exp_avg_sq_codes"), state(p, "exp_avg_sq_scales"), UNSIGNED_MAP, w.hostFloats("v"));
             w.hostWritten("v");
         }
         INDArray param = p.array();
@@ -152,14 +161,14 @@ public final class AdamW8bit extends Optimizer {
         Kernels.scale(scratch, lr / correction1, scratch);
         Kernels.sub(param, scratch, param);
         if (eight) {                                                 // float32 moments → 8-bit codes
-            quantise(w.hostFloats("m"), state(p, "exp_avg_codes"), state(p, "exp_avg_scales"));
-            quantise(w.hostFloats("v"), state(p, "exp_avg_sq_codes"), state(p, "exp_avg_sq_scales"));
+            quantise(w.hostFloats("m"), MAP, state(p, "exp_avg_codes"), state(p, "exp_avg_scales"));
+            quantise(w.hostFloats("v"), UNSIGNED_MAP, state(p, "exp_avg_sq_codes"), state(p, "exp_avg_sq_scales"));
         }
     }
 
-    /** The index of 0 in the map. */
-    static int zeroCode() {
-        return Arrays.binarySearch(MAP, 0f);
+    /** The index of 0 in {@code map}. */
+    static int zeroCode(float[] map) {
+        return Arrays.binarySearch(map, 0f);
     }
 
     private static ByteBuffer hostBytes(Tensor t) {
@@ -182,15 +191,15 @@ public final class AdamW8bit extends Optimizer {
         written(codes);
     }
 
-    /** values[i] = MAP[code[i]] · scale[block(i)]. */
-    static void dequantise(Tensor codes, Tensor scales, FloatBuffer values) {
+    /** values[i] = map[code[i]] · scale[block(i)]. */
+    static void dequantise(Tensor codes, Tensor scales, float[] map, FloatBuffer values) {
         ByteBuffer c = hostBytes(codes);
         FloatBuffer s = hostFloats(scales);
-        for (int i = 0; i < values.limit(); i++) values.put(i, MAP[c.get(i) & 0xFF] * s.get(i / BLOCK));
+        for (int i = 0; i < values.limit(); i++) values.put(i, map[c.get(i) & 0xFF] * s.get(i / BLOCK));
     }
 
-    /** Per block: scale = absmax; code[i] = the map value nearest to values[i] / scale. */
-    static void quantise(FloatBuffer values, Tensor codes, Tensor scales) {
+    /** Per block: scale = absmax; code[i] = the index of the value of {@code map} nearest to values[i] / scale. */
+    static void quantise(FloatBuffer values, float[] map, Tensor codes, Tensor scales) {
         ByteBuffer c = hostBytes(codes);
         FloatBuffer s = hostFloats(scales);
         int n = values.limit();
@@ -199,7 +208,7 @@ public final class AdamW8bit extends Optimizer {
             for (int i = block * BLOCK; i < (block + 1) * BLOCK; i++) max = Math.max(max, Math.abs(values.get(i)));
             s.put(block, max);
             float inverse = max == 0 ? 0 : 1 / max;
-            for (int i = block * BLOCK; i < (block + 1) * BLOCK; i++) c.put(i, (byte) nearest(values.get(i) * inverse));
+            for (int i = block * BLOCK; i < (block + 1) * BLOCK; i++) c.put(i, (byte) nearest(map, values.get(i) * inverse));
         }
         written(codes);
         written(scales);

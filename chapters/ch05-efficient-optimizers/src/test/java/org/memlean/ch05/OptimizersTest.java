@@ -136,7 +136,7 @@ class OptimizersTest {
             float[] scales = state.get("exp_avg_scales").toFloatArray();
             float[] m = new float[n];
             FloatBuffer out = ByteBuffer.allocateDirect(4 * n).order(ByteOrder.nativeOrder()).asFloatBuffer();
-            AdamW8bit.dequantise(state.get("exp_avg_codes"), state.get("exp_avg_scales"), out);
+            AdamW8bit.dequantise(state.get("exp_avg_codes"), state.get("exp_avg_scales"), AdamW8bit.MAP, out);
             out.get(m);
             for (int i = 0; i < n; i++) {
                 double exact = 0.1 * g[i];
@@ -151,6 +151,21 @@ class OptimizersTest {
                         : (map[above] - map[above - 1]) / 2.0;
                 assertThat((double) m[i]).as("m[%d]", i).isCloseTo(exact,
                         Offset.offset(bound * scale + 1e-7 * Math.abs(exact)));
+            }
+            // the stored v is (1 − β2)·g², quantised on the unsigned map, which has twice the values per decade
+            float[] vScales = state.get("exp_avg_sq_scales").toFloatArray();
+            float[] v = new float[n];
+            out.clear();
+            AdamW8bit.dequantise(state.get("exp_avg_sq_codes"), state.get("exp_avg_sq_scales"), AdamW8bit.UNSIGNED_MAP, out);
+            out.get(v);
+            for (int i = 0; i < n; i++) {
+                double exact = 0.001 * g[i] * g[i];
+                double scale = vScales[i / AdamW8bit.BLOCK];
+                float[] map = AdamW8bit.UNSIGNED_MAP;
+                int k = Arrays.binarySearch(map, (float) (exact / scale));
+                int above = k >= 0 ? k : -k - 1;
+                double bound = above == 0 || above == map.length ? 0 : (map[above] - map[above - 1]) / 2.0;
+                assertThat((double) v[i]).as("v[%d]", i).isCloseTo(exact, Offset.offset(bound * scale + 1e-7 * exact));
             }
             assertThat(adam.stateBytes()).isEqualTo(AdamW8bit.stateBytes(n)).isEqualTo(2L * n + 2 * 4 * 2);
         }
@@ -257,5 +272,23 @@ class OptimizersTest {
                 LeakCheck.run(1, 11, s::step).assertNoLeak(kind.toString());   // Sophia's Hessian refresh at step 10 included
             }
         }
+    }
+
+    /**
+     * bitsandbytes' two maps: the signed one has 2ⁱ values of each sign in decade i, the unsigned one
+     * 2ⁱ⁺¹ non-negative values — twice the resolution for the second moment, which is never negative.
+     */
+    @Test
+    void theSecondMomentsMapSpendsAll256CodesOnZeroToOne() {
+        assertThat(AdamW8bit.UNSIGNED_MAP).hasSize(256).doesNotHaveDuplicates();
+        assertThat(AdamW8bit.UNSIGNED_MAP[0]).isZero();
+        assertThat(AdamW8bit.UNSIGNED_MAP[255]).isEqualTo(1f);
+        long topDecade = 0;
+        long topDecadeSigned = 0;
+        for (float x : AdamW8bit.UNSIGNED_MAP) if (x >= 0.1f && x < 1f) topDecade++;
+        for (float x : AdamW8bit.MAP) if (x >= 0.1f && x < 1f) topDecadeSigned++;
+        assertThat(topDecade).isEqualTo(128);
+        assertThat(topDecadeSigned).isEqualTo(64);
+        assertThat(AdamW8bit.MAP).hasSize(256).doesNotHaveDuplicates();
     }
 }

@@ -40,7 +40,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *   ZeRO-3     1/N          1/N         1/N                gather ×2 + reduce-scatter 3Ψ(N−1)/N
  * </pre>
  *
- * <p>Each parameter is split into N chunks of s = ⌈n/N⌉ elements (FSDP's per-parameter layout; the
+ * <p>Each parameter is flattened and split into N chunks of s = ⌈n/N⌉ elements (DeepSpeed ZeRO-3's
+ * per-parameter partition; PyTorch's FSDP1 shards a flattened unit, FSDP2 rows; the
  * last chunk padded), and rank r owns chunk r: the AdamW moments of that chunk, its reduced gradient
  * (stages 2 and 3) and its values (stage 3). A {@link Replica} is one rank's model and runs on that
  * rank's thread; the ranks talk only through their {@link Collective}.

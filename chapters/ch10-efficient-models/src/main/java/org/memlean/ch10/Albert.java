@@ -60,6 +60,10 @@ public final class Albert {
             return new Spec(vocab, positions, types, embedding, hidden, layers, heads, s, dropout);
         }
 
+        public Spec withVocab(int v) {
+            return new Spec(v, positions, types, embedding, hidden, layers, heads, sharing, dropout);
+        }
+
         public Spec withEmbedding(int e) {
             return new Spec(vocab, positions, types, e, hidden, layers, heads, sharing, dropout);
         }
@@ -71,7 +75,15 @@ public final class Albert {
         }
     }
 
-    /** The paper's configurations (Table 1): BERT base and large, ALBERT base to xxlarge; vocabulary 30,000, 512 positions. */
+    /** BERT's own WordPiece vocabulary (bert-base-uncased's {@code vocab_size}); ALBERT's Table 1 uses 30,000. */
+    public static final int BERT_VOCAB = 30522;
+
+    /**
+     * The ALBERT paper's configurations (Table 1): BERT base and large and ALBERT base to xxlarge, all
+     * with ALBERT's 30,000-token vocabulary and 512 positions. BERT's released models use a WordPiece
+     * vocabulary of {@link #BERT_VOCAB} (bert-base-uncased: 109,482,240 parameters with the pooler):
+     * {@code published("bert-base").withVocab(BERT_VOCAB)}.
+     */
     public static Spec published(String name) {
         return switch (name) {
             case "bert-base" -> new Spec(30000, 512, 2, 768, 768, 12, 12, Sharing.NONE, 0.1);
@@ -114,8 +126,12 @@ public final class Albert {
             case ATTENTION -> attention + s.layers() * ffn;
             case FFN -> s.layers() * attention + ffn;
         };
-        long pooler = h * h + h;
-        return embeddings + projection + blocks + pooler;
+        return embeddings + projection + blocks + poolerParameters(s);
+    }
+
+    /** The pooler's parameters, H² + H: in {@link #parameterCount}, and left out of some published counts. */
+    public static long poolerParameters(Spec s) {
+        return (long) s.hidden() * s.hidden() + s.hidden();
     }
 
     // ---------------------------------------------------------------- the modules

@@ -1,6 +1,7 @@
 package org.memlean.ch10;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.memlean.lab.Calculator;
@@ -19,6 +20,9 @@ public abstract class EncoderCalculator extends Calculator {
     /** "albert" or "bert": the family whose configurations {@code --config} names. */
     abstract String family();
 
+    /** The family's configurations, as {@code --config} names them. */
+    abstract List<String> configurations();
+
     @Override
     public String name() {
         return family();
@@ -27,10 +31,16 @@ public abstract class EncoderCalculator extends Calculator {
     @Override
     public Map<String, Object> calculate() {
         String name = family() + "-" + config.strip().toLowerCase(Locale.ROOT);
+        if (!configurations().contains(name.substring(family().length() + 1))) {
+            throw new IllegalArgumentException("unknown --config '" + config + "' for " + family() + ": "
+                    + String.join(", ", configurations()));
+        }
         Albert.Spec s = Albert.published(name);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("config", name);
         out.put("parameters", Albert.parameterCount(s));
+        out.put("withoutPooler", Albert.parameterCount(s) - Albert.poolerParameters(s));
+        if (family().equals("bert")) out.put("withBertsVocabulary", Albert.parameterCount(s.withVocab(Albert.BERT_VOCAB)));
         out.put("vocab", s.vocab());
         out.put("embedding", s.embedding());
         out.put("hidden", s.hidden());
@@ -42,10 +52,16 @@ public abstract class EncoderCalculator extends Calculator {
 
     @Override
     public String text(Map<String, Object> r) {
-        return String.format(Locale.ROOT, "%s (V = %,d, E = %d, H = %d, L = %d%s): %,d parameters "
-                        + "(embeddings, encoder, pooler); the ALBERT paper's Table 1: %.0fM%n", r.get("config"), r.get("vocab"),
-                r.get("embedding"), r.get("hidden"), r.get("layers"), (Boolean) r.get("shared") ? ", one shared block" : "",
-                (Long) r.get("parameters"), (Double) r.get("paperMillions"));
+        String text = String.format(Locale.ROOT, "%s (V = %,d, E = %d, H = %d, L = %d%s): %,d parameters "
+                        + "(embeddings, encoder, pooler), %,d without the pooler; the ALBERT paper's Table 1: %.0fM%n",
+                r.get("config"), r.get("vocab"), r.get("embedding"), r.get("hidden"), r.get("layers"),
+                (Boolean) r.get("shared") ? ", one shared block" : "", (Long) r.get("parameters"),
+                (Long) r.get("withoutPooler"), (Double) r.get("paperMillions"));
+        if (r.containsKey("withBertsVocabulary")) {
+            text += String.format(Locale.ROOT, "with BERT's own WordPiece vocabulary (V = %,d): %,d parameters%n",
+                    Albert.BERT_VOCAB, (Long) r.get("withBertsVocabulary"));
+        }
+        return text;
     }
 
     @Command(name = "albert", description = "Parameters of ALBERT base, large, xlarge or xxlarge (Lan et al. 2019, Table 1).")
@@ -54,13 +70,24 @@ public abstract class EncoderCalculator extends Calculator {
         String family() {
             return "albert";
         }
+
+        @Override
+        List<String> configurations() {
+            return List.of("base", "large", "xlarge", "xxlarge");
+        }
     }
 
-    @Command(name = "bert", description = "Parameters of BERT base or large, as ALBERT's Table 1 lists them.")
+    @Command(name = "bert", description = "Parameters of BERT base or large: at ALBERT's Table 1 vocabulary (30,000) "
+            + "and at BERT's own (30,522).")
     public static final class BertCounts extends EncoderCalculator {
         @Override
         String family() {
             return "bert";
+        }
+
+        @Override
+        List<String> configurations() {
+            return List.of("base", "large");
         }
     }
 }
