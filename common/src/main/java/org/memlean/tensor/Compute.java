@@ -4,8 +4,9 @@ import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * Storage dtype versus compute dtype. ND4J's CPU kernels accumulate HALF and BFLOAT16 in those
- * types (a 4096-long dot product of ones gives 2048 in half, 256 in bf16) and run them ~1000×
- * slower than float sgemm, so every op computes in FLOAT and stores its result in the tensor's own
+ * types (a 4096-long dot product of ones gives 2048 in half, 256 in bf16) and run them through a
+ * scalar loop rather than BLAS (libnd4j's {@code MmulHelper::mmulMxM} calls BLAS only for FLOAT and
+ * DOUBLE), so every op computes in FLOAT and stores its result in the tensor's own
  * dtype. DOUBLE stays DOUBLE (gradient checks). The memory a low precision saves is storage memory,
  * which is where the bytes are; on a GPU the same split is what tensor cores do.
  */

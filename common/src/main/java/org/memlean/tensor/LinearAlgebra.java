@@ -196,8 +196,9 @@ public final class LinearAlgebra {
                 Kernels.fill(o, 0);
                 INDArray flatIds = ids.array().reshape('c', new long[] {ids.length()});
                 INDArray rows = op.in(g).reshape('c', new long[] {ids.length(), ws[1]});   // (B*T, C)
-                // lock = true: without it libnd4j's CPU scatter_add races on repeated ids (measured:
-                // 6 wrong results in 50 runs of 512 rows into 11); checkIndices = true
+                // lock = true: without it libnd4j's CPU scatter_add adds rows of the same id from several
+                // threads at once (helpers/cpu/scatter.cpp: parallel_tad(…, lock ? 1 : maxThreads())), and
+                // repeated ids race; OpGradientTest's repeated-ids check guards it. checkIndices = true
                 Kernels.custom("scatter_add", new INDArray[] {o, flatIds, rows}, new INDArray[] {o}, null,
                         new boolean[] {true, true}, null);
                 return new Tensor[] {op.result(o), null};
