@@ -88,6 +88,17 @@ public final class MemoryMeter implements AutoCloseable {
         }
     }
 
+    /** Meters the calling thread opened and has not closed. */
+    public static int openOnThisThread() {
+        return BOUND.get().size();
+    }
+
+    /** Closes every meter the calling thread left open (the grader, between tasks). */
+    public static void closeAllOnThisThread() {
+        for (MemoryMeter m : List.copyOf(BOUND.get())) m.close();
+        BOUND.get().clear();
+    }
+
     /** The meter bound to the calling thread, or the global one. */
     public static MemoryMeter current() {
         MemoryMeter meter = BOUND.get().peek();

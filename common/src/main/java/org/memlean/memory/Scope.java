@@ -40,6 +40,17 @@ public final class Scope implements AutoCloseable {
         return scope;
     }
 
+    /** Scopes the calling thread opened and has not closed. */
+    public static int openOnThisThread() {
+        return OPEN.get().size();
+    }
+
+    /** Closes every scope the calling thread left open, freeing what they own (the grader, between tasks). */
+    public static void closeAllOnThisThread() {
+        for (Scope s : List.copyOf(OPEN.get())) s.close();
+        OPEN.get().clear();
+    }
+
     /** The innermost open scope of the calling thread, or null. */
     public static Scope current() {
         return OPEN.get().peek();

@@ -51,6 +51,11 @@ public final class Autocast {
         return ACTIVE.get()[0];
     }
 
+    /** Autocast off, as a fresh thread has it (the grader, between tasks). */
+    public static void reset() {
+        ACTIVE.get()[0] = null;
+    }
+
     static GradMode.Guard set(DataType low) {
         DataType[] slot = ACTIVE.get();
         DataType previous = slot[0];

@@ -30,6 +30,11 @@ public final class GradMode {
         return () -> flag[0] = previous;
     }
 
+    /** Grad mode on, as a fresh thread has it (for code that runs tasks one after another: the grader). */
+    public static void reset() {
+        ENABLED.get()[0] = true;
+    }
+
     /** Restores the previous grad mode. */
     @FunctionalInterface
     public interface Guard extends AutoCloseable {

@@ -17,4 +17,14 @@ public @interface Task {
     int points();
 
     String title();
+
+    /** Shown under a task once it is answered right: why the answer is what it is (reasoning questions). */
+    String explanation() default "";
+
+    /**
+     * Shortcuts the exercise code this task runs may not call, beside the ones no task may
+     * ({@link ForbiddenCalls}): "org.memlean.tensor.InPlace#relu" (a member) or
+     * "org.memlean.tensor.InPlace" (every member of a class).
+     */
+    String[] forbids() default {};
 }
