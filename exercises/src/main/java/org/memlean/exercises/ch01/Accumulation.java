@@ -14,15 +14,13 @@ public final class Accumulation {
      * parameter's {@code grad()} holds the gradient of the mean loss over <em>all</em> target tokens
      * of all micro-batches — what one big batch would give. Do not step an optimizer. Return that
      * mean loss.
-     * <p>Hints: {@code model.loss(inputs, targets)} is the mean over one micro-batch's tokens; weight
-     * it by that micro-batch's share of the tokens ({@code targets().length()}), not by 1/n — the
-     * micro-batches may differ in size. Run each micro-batch inside its own {@code Scope} so that its
-     * activations are freed before the next one: the grader checks that only one micro-batch's
-     * activations are ever alive.
+     * <p>Hints: {@code model.loss(inputs, targets)} is a mean — over what? The micro-batches may
+     * differ in size: what weight makes a sum of their means the mean over every token? The grader
+     * also checks that only one micro-batch's activations are ever alive: when must they go?
      */
     public static double accumulate(Gpt model, List<Batch> microBatches) {
         throw new UnsupportedOperationException("Task 1.1: the accumulation loop — not implemented yet. Hint: "
-                + "for each micro-batch, in its own Scope: loss × (its tokens / all tokens), then backward()");
+                + "what weight makes the micro-batches' mean losses add up to the mean over every token?");
     }
 
     /**
@@ -30,14 +28,12 @@ public final class Accumulation {
      * AdamW training step of a fresh {@code new Gpt(config)} on the reversal task ({@code digits}
      * digits) fits in a device of {@code budgetBytes} — model, optimizer state and all. Return -1 if
      * no n fits.
-     * <p>Hints: the activations fall as 1/n, but the peak also holds parameters, gradients, AdamW's
-     * moments and backward's transients, so a formula alone is fragile. The robust way is the one a
-     * practitioner uses: try it. {@code DeviceBudget.of(budgetBytes)} inside a fresh
-     * {@code MemoryMeter} gives you exactly that device, and a {@code DeviceOutOfMemoryException}
-     * tells you n was too small.
+     * <p>Hints: the activations fall as 1/n, but the peak holds more than activations, so a formula
+     * alone is fragile. What does a practitioner do with a real GPU? The framework gives you a device
+     * of any size (chapter 1's notebook shows how), and tells you when a step does not fit.
      */
     public static int smallestAccumulation(GptConfig config, int batch, int digits, long budgetBytes) {
-        throw new UnsupportedOperationException("Task 1.2: choose n for a budget — not implemented yet. Hint: try "
-                + "n = 1, 2, … (divisors of the batch) under DeviceBudget.of(budgetBytes) until one step fits");
+        throw new UnsupportedOperationException("Task 1.2: choose n for a budget — not implemented yet. Hint: how "
+                + "would you find out on a real GPU?");
     }
 }

@@ -50,16 +50,17 @@ public final class MyCheckpoint extends Layer {
          * from the saved input (saved(0)) with grad mode on and the random state of forward time, then
          * backpropagate {@code gradOutput} through it; the parameters' gradients then accumulate by
          * themselves.
-         * <p>Hints: {@code saved(0).detach().requiresGrad(true)} is a leaf on the same memory;
-         * {@code GradMode.enableGrad()}, {@code Rng.restore(randomState)} (and put the current state back
-         * afterwards); {@code out.backward(gradOutput)}; the leaf's {@code grad()} is the answer. Run it
-         * in a {@code Scope}, and move the answer out of the GRADIENT category
-         * ({@code storage().recategorize(Category.TEMPORARY)}) — it is a gradient in flight, not a leaf's.
+         * <p>Hints: the saved input is a tensor with no history: how do you make a leaf of it that
+         * collects a gradient? Which grad mode does backward run in, and which does the recomputation
+         * need? Dropout draws random numbers: which random state must the recomputation see? What does
+         * {@code backward(gradient)} on a non-scalar output do? Whatever you allocate must be gone when
+         * you return — except the answer, which is a gradient in flight, not a parameter's (its
+         * category says so).
          */
         @Override
         protected Tensor[] backward(Tensor gradOutput) {
             throw new UnsupportedOperationException("Task 2.1: the checkpoint's backward — not implemented yet. "
-                    + "Hint: recompute forward from saved(0) with grad on, then out.backward(gradOutput)");
+                    + "Hint: recompute, then backpropagate through the recomputation");
         }
     }
 }
