@@ -1,35 +1,48 @@
 package org.memlean.exercises.ch04;
 
 import java.util.SplittableRandom;
-import org.memlean.nn.GptConfig;
 
-/** Chapter 4 exercises: bf16's rounding, and what pure bf16 keeps. */
+/**
+ * Chapter 4 exercises: bf16's rounding, and its two fixes. A bf16 value is held here in a float
+ * whose low 16 bits are zero (bf16 is the upper half of a float32).
+ */
 public final class Rounding {
     private Rounding() {}
 
     /**
-     * Task 4.1: round each float32 value to a bfloat16 value stochastically, in place: up or down
-     * (in magnitude) at random, with probability in proportion to the distance, so that the mean of
-     * many roundings of one value is the value itself — and a value that already is a bf16 stays
-     * exactly what it is.
-     * <p>Hints: bf16 is the upper 16 bits of a float32. {@code Float.floatToRawIntBits}, add a random
-     * integer in [0, 2¹⁶) to the bits, clear the low 16 bits ({@code & 0xFFFF0000}),
-     * {@code Float.intBitsToFloat}. Why can the addition never change a value that is already a bf16?
+     * Task 4.1: round each float32 value to a bf16 value stochastically, in place: up or down (in
+     * magnitude) at random, with probability in proportion to the distance, so that the mean of many
+     * roundings of one value is the value itself — and a value that already is a bf16 stays exactly
+     * what it is.
+     * <p>Hints: where in a float32's bits do bf16's bits end? What does adding a random number to the
+     * bits that are cut off do, once they are cut? Why does it never change a value whose cut-off bits
+     * are zero? ({@code Float.floatToRawIntBits} gives you the bits.)
      */
     public static void stochasticRound(float[] values, SplittableRandom random) {
-        throw new UnsupportedOperationException("Task 4.1: stochastic rounding — not implemented yet. Hint: add 16 "
-                + "random low bits to the float32 bits, then clear them");
+        throw new UnsupportedOperationException("Task 4.1: stochastic rounding — not implemented yet. Hint: work on "
+                + "the float32 bits that bf16 drops");
     }
 
     /**
-     * Task 4.2: the bytes a pure-bf16 GPT of {@code config} keeps across training steps — parameters,
-     * their gradients (during the step) and its AdamW's state — with Kahan-compensated updates
-     * ({@code kahan}) or without. The grader trains one and reads the meter.
-     * <p>Hints: everything is bf16 (2 bytes): the parameters, the gradients, AdamW's two moments;
-     * Kahan adds one compensation buffer per parameter. {@code config.parameterCount()}.
+     * Task 4.2: add the float32 updates {@code delta} to the bf16 {@code weights} in place with Kahan
+     * compensation: {@code compensation} (bf16 too, zero at first) carries what the last rounding of
+     * each weight lost, and the next update adds it back — so many updates too small to move a bf16
+     * weight on their own still add up. Every value written must be a bf16 ({@link #nearestBf16}).
+     * <p>Hints: Kahan's summation keeps a running error c: the update corrected by c, the new sum
+     * rounded, and c = what the rounding really added minus what it meant to add (mind the sign
+     * convention you choose). Graded over hundreds of updates against the exact sum, and on how many
+     * updates plain rounding would have lost.
      */
-    public static long keptBytes(GptConfig config, boolean kahan) {
-        throw new UnsupportedOperationException("Task 4.2: what pure bf16 keeps — not implemented yet. Hint: count the "
-                + "bf16 buffers per parameter: weight, gradient, two moments (and Kahan's compensation)");
+    public static void kahanAdd(float[] weights, float[] compensation, float[] delta) {
+        throw new UnsupportedOperationException("Task 4.2: Kahan-compensated update — not implemented yet. Hint: keep "
+                + "what each rounding lost, and add it to the next update");
+    }
+
+    /** The bf16 value nearest {@code x} (ties to even), as a float: given, for Task 4.2. */
+    public static float nearestBf16(float x) {
+        int bits = Float.floatToRawIntBits(x);
+        if ((bits & 0x7F800000) == 0x7F800000) return x;                       // inf, NaN
+        int rounding = 0x7FFF + ((bits >>> 16) & 1);
+        return Float.intBitsToFloat((bits + rounding) & 0xFFFF0000);
     }
 }

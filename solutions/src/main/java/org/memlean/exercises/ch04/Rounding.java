@@ -1,13 +1,12 @@
 package org.memlean.exercises.ch04;
 
 import java.util.SplittableRandom;
-import org.memlean.nn.GptConfig;
 
-/** Chapter 4 exercises, solved. */
+/** Solutions of the chapter 4 tasks. */
 public final class Rounding {
     private Rounding() {}
 
-    /** Task 4.1: 16 random low bits added to the float32 bits, then cleared: a carry into bit 16 means "up". */
+    /** Task 4.1: 16 random low bits added, then cut: up with probability (distance from below) / spacing. */
     public static void stochasticRound(float[] values, SplittableRandom random) {
         for (int i = 0; i < values.length; i++) {
             int bits = Float.floatToRawIntBits(values[i]);
@@ -15,8 +14,20 @@ public final class Rounding {
         }
     }
 
-    /** Task 4.2: weight, gradient, exp_avg, exp_avg_sq — and Kahan's compensation — at 2 bytes each. */
-    public static long keptBytes(GptConfig config, boolean kahan) {
-        return (kahan ? 5 : 4) * 2L * config.parameterCount();
+    /** Task 4.2: y = δ − c; w' = round(w + y); c = (w' − w) − y: the part of y the rounding lost, negated. */
+    public static void kahanAdd(float[] weights, float[] compensation, float[] delta) {
+        for (int i = 0; i < weights.length; i++) {
+            float y = delta[i] - compensation[i];
+            float next = nearestBf16(weights[i] + y);
+            compensation[i] = nearestBf16((next - weights[i]) - y);
+            weights[i] = next;
+        }
+    }
+
+    public static float nearestBf16(float x) {
+        int bits = Float.floatToRawIntBits(x);
+        if ((bits & 0x7F800000) == 0x7F800000) return x;
+        int rounding = 0x7FFF + ((bits >>> 16) & 1);
+        return Float.intBitsToFloat((bits + rounding) & 0xFFFF0000);
     }
 }
