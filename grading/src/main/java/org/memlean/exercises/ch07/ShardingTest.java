@@ -1,6 +1,7 @@
 package org.memlean.exercises.ch07;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +12,13 @@ import org.junit.jupiter.api.Test;
 import org.memlean.data.ReversalTask;
 import org.memlean.dist.Collective;
 import org.memlean.dist.Group;
+import org.memlean.grading.Answers;
+import org.memlean.grading.Configs;
+import org.memlean.grading.Seeds;
 import org.memlean.grading.Task;
+import org.memlean.optim.AdamSettings;
+import org.memlean.optim.AdamW;
+import org.memlean.tensor.Kernels;
 import org.memlean.memory.Category;
 import org.memlean.memory.Memory;
 import org.memlean.memory.MemoryMeter;
@@ -21,7 +28,6 @@ import org.memlean.nn.GptConfig;
 import org.memlean.tensor.Rng;
 import org.memlean.tensor.Tensor;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.factory.Nd4j;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Graded: your chunks and sums against the thread collective; your release against the rank's meter. */
@@ -30,32 +36,60 @@ class ShardingTest {
 
     @Test
     @Tag("task07_1")
-    @Task(id = "task07_1", points = 20, title = "the chunk a rank owns after a reduce-scatter")
-    void yourRangesAndSumsAreWhatTheCollectiveGivesEachRank() {
-        SplittableRandom random = new SplittableRandom(7);
-        for (int ranks : new int[] {1, 2, 3, 4}) {
-            for (int n : new int[] {1, 7, 10, 12}) {
-                double[][] grads = new double[ranks][n];
-                for (double[] g : grads) for (int i = 0; i < n; i++) g[i] = random.nextInt(-50, 50);
-                long s = Collective.chunk(n, ranks);
-                try (Group group = Group.start(ranks, 0, TIMEOUT, 1)) {
-                    List<double[]> shards = group.run("reduce-scatter", r -> {
-                        var shard = Nd4j.create(DataType.DOUBLE, s).assign(Double.NaN);
-                        r.collective().reduceScatter(Nd4j.create(grads[r.index()]), shard);
-                        return shard.toDoubleVector();
-                    });
-                    long covered = 0;
-                    for (int r = 0; r < ranks; r++) {
-                        long[] range = Sharding.ownedRange(n, ranks, r);
-                        assertThat(range).as("n=%d, N=%d, rank %d", n, ranks, r)
-                                .containsExactly(Math.min(r * s, n), Math.min((r + 1) * s, n));
-                        covered += range[1] - range[0];
-                        assertThat(Sharding.reduceScatter(grads, r)).as("n=%d, N=%d, rank %d", n, ranks, r)
-                                .containsExactly(shards.get(r));
+    @Task(id = "task07_1", points = 20, title = "ZeRO-1: the sharded optimizer, bit-identical to DDP")
+    void yourShardedOptimizerGivesDdpsWeightsWithAnNthOfTheState() {
+        SplittableRandom r = Seeds.forTest(getClass(), "zero1");
+        int ranks = 2 + r.nextInt(2);
+        int digits = 3 + r.nextInt(4);
+        GptConfig config = Configs.gpt(r, digits);
+        AdamSettings adam = new AdamSettings(3e-3, 0.9, 0.99, 1e-8, 0.01);
+        String what = ranks + " ranks, " + config + "; " + Seeds.reproduce("07");
+        try (Group group = Group.start(ranks, 0, TIMEOUT, 3)) {
+            List<Boolean> ok = group.run("zero-1", rank -> {
+                ReversalTask task = new ReversalTask(digits, 30 + rank.index());
+                var batches = List.of(task.nextExamples(3), task.nextExamples(3));
+                List<Map<String, float[]>> ddp = new ArrayList<>();
+                Rng.seed(13);
+                try (Gpt model = new Gpt(config); AdamW plain = new AdamW(model.parameters(), adam)) {
+                    for (var examples : batches) {
+                        try (Scope s = Scope.open()) {
+                            var b = examples.toBatch();
+                            model.loss(b.inputs(), b.targets()).backward();
+                        }
+                        for (Tensor p : model.parameters()) {
+                            rank.collective().allReduce(p.grad().array());
+                            Kernels.scale(p.grad().array(), 1.0 / ranks, p.grad().array());
+                        }
+                        plain.step();
+                        plain.zeroGrad(true);
+                        Map<String, float[]> values = new LinkedHashMap<>();
+                        model.namedParameters().forEach((k, v) -> values.put(k, v.toFloatArray()));
+                        ddp.add(values);
                     }
-                    assertThat(covered).as("the chunks cover the gradient once").isEqualTo(n);
                 }
-            }
+                Rng.seed(13);
+                try (Gpt model = new Gpt(config); MemoryMeter meter = MemoryMeter.start("zero-1", false);
+                     ShardedAdamW sharded = new ShardedAdamW(model.parameters(), adam, rank.collective())) {
+                    long expectedState = 0;
+                    for (Tensor p : model.parameters()) expectedState += 8 * Collective.chunk(p.length(), ranks);
+                    for (int step = 0; step < batches.size(); step++) {
+                        try (Scope s = Scope.open()) {
+                            var b = batches.get(step).toBatch();
+                            model.loss(b.inputs(), b.targets()).backward();
+                        }
+                        sharded.step();
+                        for (var e : model.namedParameters().entrySet()) {
+                            assertThat(e.getValue().grad()).as("%s's gradient after the step, %s", e.getKey(), what).isNull();
+                            assertThat(e.getValue().toFloatArray()).as("%s after step %d on rank %d, %s", e.getKey(), step + 1,
+                                    rank.index(), what).containsExactly(ddp.get(step).get(e.getKey()));
+                        }
+                    }
+                    assertThat(meter.liveBytes(Category.OPTIMIZER_STATE)).as("rank %d's optimizer state, %s", rank.index(), what)
+                            .isEqualTo(expectedState);
+                }
+                return true;
+            });
+            assertThat(ok).containsOnly(true);
         }
     }
 
@@ -108,7 +142,9 @@ class ShardingTest {
                         }
                         for (var e : params.entrySet()) {
                             assertThat(e.getValue().grad()).as("%s's whole gradient is freed", e.getKey()).isNull();
-                            long[] range = Sharding.ownedRange(e.getValue().length(), ranks, rank.index());
+                            long n = e.getValue().length();
+                            long chunk = Collective.chunk(n, ranks);
+                            long[] range = {Math.min(rank.index() * chunk, n), Math.min((rank.index() + 1) * chunk, n)};
                             float[] shard = shards.get(e.getKey()).toFloatArray();
                             double[] expected = mean.get(e.getKey());
                             for (long i = range[0]; i < range[1]; i++) {
@@ -125,5 +161,24 @@ class ShardingTest {
             });
             assertThat(ok).containsOnly(true);
         }
+    }
+
+    @Test
+    @Tag("task07_3")
+    @Task(id = "task07_3", points = 5, title = "question: GPUs for a 13B full fine-tune under ZeRO-3",
+            explanation = "16 bytes a parameter (bf16 weights and gradients, float32 master and moments) × 13.0·10⁹ = 208 GB; "
+                    + "ZeRO-3 divides all of it by N, so N = 3 gives 69 GB a GPU — before activations, the CUDA context "
+                    + "and the gathered layer in flight, which in practice ask for more (chapter 12 plans it).")
+    void gpus() {
+        Answers.exactly(Questions.gpusForThirteenBillion(), 3);
+    }
+
+    @Test
+    @Tag("task07_4")
+    @Task(id = "task07_4", points = 5, title = "question: ZeRO-3's traffic over DDP's",
+            explanation = "DDP all-reduces the gradients: 2Ψ(N−1)/N bytes a rank. ZeRO-3 all-gathers the parameters twice "
+                    + "(forward and backward) and reduce-scatters the gradients once: 3Ψ(N−1)/N — 1.5×.")
+    void traffic() {
+        Answers.near(Questions.zero3OverDdpTraffic(), 1.5, 0.01);
     }
 }
