@@ -127,7 +127,7 @@ public final class GradeRunner {
             return "timed out after " + System.getProperty("memlean.grade.timeout", "60s")
                     + " (the limit scales with this machine's speed, measured when grading started)";
         }
-        if (message.length() > 400) message = message.substring(0, 397) + "…";
+        if (message.length() > 1000) message = message.substring(0, 997) + "…";
         StringWriter trace = new StringWriter();
         t.printStackTrace(new PrintWriter(trace));
         String where = trace.toString().lines().filter(l -> l.contains("org.memlean.exercises")
