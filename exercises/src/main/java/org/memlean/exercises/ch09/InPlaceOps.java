@@ -11,17 +11,17 @@ public final class InPlaceOps {
     private InPlaceOps() {}
 
     /**
-     * Task 9.1: ReLU in place — {@code x} becomes max(x, 0), no new buffer — differentiable. Its
-     * backward needs only which elements were positive, which the output tells: save the output.
-     * <p>Steps: {@code boolean recording = InPlace.start("myRelu_", x)}; write into {@code x.array()}
-     * ({@code Kernels.clip(a, 0, Float.MAX_VALUE, a)}); {@code InPlace.record("myRelu_", x, f)} with your
-     * AutogradFunction {@code f} (or null when not recording); then, inside your AutogradFunction, save {@code x} —
-     * after the write. Its backward: the gradient where the saved output is positive, 0 elsewhere
-     * ({@code Kernels.sign} of the output is 1 there and 0 at 0).
+     * Task 9.1: ReLU in place — {@code x} becomes max(x, 0), no new buffer — differentiable, with the
+     * framework's in-place protocol: an op that saved {@code x} before this write must fail in its
+     * backward (the version counter), and your backward must give ReLU's gradient.
+     * <p>Hints: what does ReLU's backward need to know, and can the output tell it? The framework's
+     * in-place ops ({@code InPlace}, chapter 9's notebook) announce a write before it and record it
+     * after: {@code InPlace.start} and {@code InPlace.record} — read how {@code InPlace.sigmoid} uses
+     * them (you may not call the ready-made ReLU). When must you save: before the write or after?
      */
     public static Tensor relu(Tensor x) {
-        throw new UnsupportedOperationException("Task 9.1: an in-place ReLU — not implemented yet. Hint: start, write, "
-                + "record, then save the output");
+        throw new UnsupportedOperationException("Task 9.1: an in-place ReLU — not implemented yet. Hint: what does "
+                + "its backward need, and what is left of x after the write?");
     }
 
     /**
