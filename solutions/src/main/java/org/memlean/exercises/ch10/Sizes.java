@@ -1,6 +1,6 @@
 package org.memlean.exercises.ch10;
 
-/** Chapter 10 exercises, solved. */
+/** Solutions of the chapter 10 tasks. */
 public final class Sizes {
     private Sizes() {}
 
@@ -12,12 +12,12 @@ public final class Sizes {
         return vocab * hidden - factorisedEmbedding(vocab, embedding, hidden);
     }
 
-    public static long separableParameters(long in, long out, int kernel) {
-        return in * kernel * kernel + in * out;
-    }
+    public record Saved(long parameterBytes, long gradientAndStateBytes, long activationBytes) {}
 
-    /** Both convolutions take a (B, in, H, W) input: the depthwise one the batch, the pointwise one its output. */
-    public static long separableActivationBytes(long batch, long in, long height, long width) {
-        return 2 * 4 * batch * in * height * width;
+    /** Task 10.2: L − 1 blocks fewer of parameters (4 bytes), gradients and AdamW's moments (12); activations alike. */
+    public static Saved sharingSaves(long vocab, long embedding, long hidden, int layers, int heads, long batch, long time) {
+        long block = 12 * hidden * hidden + 13 * hidden;                  // attention 4H² + 4H, FFN 8H² + 5H, two norms 4H
+        long fewer = (layers - 1) * block;
+        return new Saved(4 * fewer, 12 * fewer, 0);
     }
 }
