@@ -132,12 +132,14 @@ final class ForbiddenCalls {
                 List<String> extra = List.of(task.get().forbids());
                 List<Violation> found = new ArrayList<>();
                 for (JavaCodeUnit unit : reachable(method)) {
+                    if (!isExercise(unit.getOwner().getName())) continue;          // the grader's own helpers
                     for (JavaAccess<?> access : unit.getAccessesFromSelf()) {
                         String target = name(access.getTarget());
                         if (forbidden(target, extra)) found.add(new Violation(where(unit), target));
                     }
                 }
                 for (JavaClass used : classesOf(reachable(method))) {
+                    if (!isExercise(used.getName())) continue;
                     for (Dependency d : used.getDirectDependenciesFromSelf()) {
                         String target = d.getTargetClass().getName();
                         if (forbidden(target, extra) && !found.stream().anyMatch(v -> v.target().startsWith(target))) {
@@ -155,7 +157,10 @@ final class ForbiddenCalls {
         return new ArrayList<>(new LinkedHashSet<>(found));
     }
 
-    /** The exercise code a test method runs: every exercise code unit reachable from its calls, with the classes' initialisers. */
+    /**
+     * The code a test method runs: every code unit reachable from its calls — through the graded
+     * test's own helpers into the exercise classes — with the classes' initialisers and lambdas.
+     */
     private Set<JavaCodeUnit> reachable(JavaMethod test) {
         Set<JavaCodeUnit> seen = new LinkedHashSet<>();
         Deque<JavaCodeUnit> todo = new ArrayDeque<>();
@@ -181,15 +186,22 @@ final class ForbiddenCalls {
     }
 
     private void enqueueTarget(JavaAccess<?> access, Set<JavaCodeUnit> seen, Deque<JavaCodeUnit> todo) {
-        if (!isExercise(access.getTargetOwner().getName())) return;
-        JavaClass owner = exercises.get(access.getTargetOwner().getName());
+        String ownerName = access.getTargetOwner().getName();
+        JavaClass owner;
+        if (isExercise(ownerName)) {
+            owner = exercises.get(ownerName);
+        } else if (tests.contain(ownerName)) {
+            owner = tests.get(ownerName);                 // a helper of the graded test: follow what it calls
+        } else {
+            return;
+        }
         String name = access.getTarget().getName();
         for (JavaCodeUnit unit : owner.getCodeUnits()) {
             // overloads, overrides and constructors by name: a little wide, never narrow
             if (unit.getName().equals(name) && seen.add(unit)) todo.push(unit);
         }
         // a call into a class also runs its nested classes' code it hands work to: follow subclasses' overrides
-        for (JavaClass nested : exercises) {
+        for (JavaClass nested : isExercise(ownerName) ? exercises : tests) {
             if (nested.getName().startsWith(owner.getName() + "$")) {
                 for (JavaCodeUnit unit : nested.getCodeUnits()) {
                     if (unit.getName().equals(name) && seen.add(unit)) todo.push(unit);
@@ -207,8 +219,8 @@ final class ForbiddenCalls {
     private static String where(JavaCodeUnit unit) {
         String method = unit.getName();
         if (method.startsWith("lambda$")) method = method.substring(7, method.indexOf('$', 7)) + " (a lambda)";
-        if (method.equals("<clinit>")) method = "a static initialiser";
-        if (method.equals("<init>")) method = "a constructor";
+        if (method.equals("<clinit>")) return unit.getOwner().getSimpleName() + "'s static initialiser";
+        if (method.equals("<init>")) return unit.getOwner().getSimpleName() + "'s constructor";
         return unit.getOwner().getSimpleName() + "." + method;
     }
 

@@ -274,7 +274,7 @@ public final class Grader {
                 } else {
                     outcomes.add(new Outcome(t, false, "not run: " + v.get(0) + ", which the exercise may not call"
                             + (v.size() > 1 ? " (and " + (v.size() - 1) + " more forbidden calls)" : "")
-                            + " — write it yourself with the framework's ops"));
+                            + " — the task asks for the work itself"));
                 }
             }
             if (toRun.isEmpty()) continue;
