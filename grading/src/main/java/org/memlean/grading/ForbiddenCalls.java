@@ -1,7 +1,6 @@
 package org.memlean.grading;
 
 import com.tngtech.archunit.core.domain.AccessTarget;
-import com.tngtech.archunit.core.domain.Dependency;
 import com.tngtech.archunit.core.domain.JavaAccess;
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
@@ -138,11 +137,20 @@ final class ForbiddenCalls {
                         if (forbidden(target, extra)) found.add(new Violation(where(unit), target));
                     }
                 }
+                // what the code uses besides calls (a Class literal, a cast, a type it declares), and what the
+                // classes it runs are built from (a supertype, a field): only what the task's code reaches
+                for (JavaCodeUnit unit : reachable(method)) {
+                    if (!isExercise(unit.getOwner().getName())) continue;
+                    for (String target : typesUsed(unit)) {
+                        if (forbidden(target, extra) && found.stream().noneMatch(v -> v.target().startsWith(target))) {
+                            found.add(new Violation(where(unit), target));
+                        }
+                    }
+                }
                 for (JavaClass used : classesOf(reachable(method))) {
                     if (!isExercise(used.getName())) continue;
-                    for (Dependency d : used.getDirectDependenciesFromSelf()) {
-                        String target = d.getTargetClass().getName();
-                        if (forbidden(target, extra) && !found.stream().anyMatch(v -> v.target().startsWith(target))) {
+                    for (String target : typesBuiltFrom(used)) {
+                        if (forbidden(target, extra) && found.stream().noneMatch(v -> v.target().startsWith(target))) {
                             found.add(new Violation(used.getSimpleName(), target));
                         }
                     }
@@ -208,6 +216,25 @@ final class ForbiddenCalls {
                 }
             }
         }
+    }
+
+    /** The types a code unit names without calling them: parameters, result, Class literals, instanceof. */
+    private static Set<String> typesUsed(JavaCodeUnit unit) {
+        Set<String> out = new LinkedHashSet<>();
+        unit.getRawParameterTypes().forEach(t -> out.add(t.getName()));
+        out.add(unit.getRawReturnType().getName());
+        unit.getReferencedClassObjects().forEach(r -> out.add(r.getRawType().getName()));
+        unit.getInstanceofChecks().forEach(c -> out.add(c.getRawType().getName()));
+        return out;
+    }
+
+    /** What a class is built from: its supertypes and its fields' types. */
+    private static Set<String> typesBuiltFrom(JavaClass c) {
+        Set<String> out = new LinkedHashSet<>();
+        c.getRawSuperclass().ifPresent(t -> out.add(t.getName()));
+        c.getRawInterfaces().forEach(t -> out.add(t.getName()));
+        c.getFields().forEach(f -> out.add(f.getRawType().getName()));
+        return out;
     }
 
     private static Set<JavaClass> classesOf(Set<JavaCodeUnit> units) {

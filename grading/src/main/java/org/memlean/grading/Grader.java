@@ -66,7 +66,7 @@ import org.memlean.lab.Json;
  *
  * <pre>
  * Grader --exercises DIR[:DIR…] [--chapter 01[,02…]] [--json] [--out FILE] [--require full|zero]
- *        [--max-seconds N] [--seed N] [--package P]
+ *        [--expect FILE] [--max-seconds N] [--seed N] [--package P]
  * </pre>
  */
 public final class Grader {
@@ -101,6 +101,7 @@ public final class Grader {
         String pkg = "org.memlean.exercises";
         boolean json = false;
         Path out = null;
+        Path expect = null;
         long maxSeconds = 1800;
         long seed = new java.security.SecureRandom().nextInt(1_000_000);
         List<Path> exercises = new ArrayList<>();
@@ -113,6 +114,7 @@ public final class Grader {
                 case "--require" -> require = inline != null ? inline : value(args, ++i, a);
                 case "--json" -> json = true;
                 case "--out" -> out = Path.of(inline != null ? inline : value(args, ++i, a));
+                case "--expect" -> expect = Path.of(inline != null ? inline : value(args, ++i, a));
                 case "--package" -> pkg = inline != null ? inline : value(args, ++i, a);
                 case "--max-seconds" -> maxSeconds = number(flag, inline != null ? inline : value(args, ++i, a), 1, 86_400);
                 case "--seed" -> seed = number(flag, inline != null ? inline : value(args, ++i, a), 0, Long.MAX_VALUE);
@@ -133,7 +135,8 @@ public final class Grader {
                 }
                 case "-h", "--help" -> {
                     System.out.println("usage: ./memlean grade [--solutions] [--chapter 01[,02…]] [--json] [--out FILE] "
-                            + "[--require full|zero] [--max-seconds N] [--seed N] [--tests-from DIR]\n"
+                            + "[--require full|zero] [--expect FILE] [--max-seconds N] [--seed N] [--tests-from DIR]\n"
+                            + "  --expect FILE fails unless each task scores as FILE says ({\"task01_1\": 20, …})\n"
                             + "  --json prints Gradescope's results.json on standard output (--out FILE writes it to FILE)\n"
                             + "  --seed N draws the tests' configurations as a run with that seed did (failures print it)");
                     System.exit(0);
@@ -143,6 +146,11 @@ public final class Grader {
         }
         if (!Set.of("none", "full", "zero").contains(require)) usage("--require takes full or zero, not '" + require + "'");
         if (exercises.isEmpty()) usage("--exercises DIR is missing (./memlean grade passes it)");
+        if (expect != null && !require.equals("none")) usage("--expect and --require ask for different things; give one");
+        Map<String, Integer> expected = expect == null ? null : readExpected(expect);
+        if (expected != null && !chapters.isEmpty()) {
+            expected.keySet().removeIf(id -> id.length() < 6 || !chapters.contains(id.substring(4, 6)));
+        }
         String timeout = System.getProperty("memlean.grade.timeout", "60s");
         long testSeconds = parseSeconds(timeout);
         PrintStream table = json && out == null ? System.err : System.out;
@@ -184,8 +192,47 @@ public final class Grader {
             default -> true;
         };
         if (!ok) System.err.println("grade: expected a " + require + " score, got " + earned + "/" + possible);
+        if (expected != null) {
+            List<String> wrong = compare(expected, scores);
+            wrong.forEach(w -> System.err.println("grade: " + w));
+            if (!wrong.isEmpty()) ok = false;
+            else System.err.println("grade: every task scored as " + expect + " expects");
+        }
         System.out.flush();
         Runtime.getRuntime().halt(ok ? 0 : 1);
+    }
+
+    /** {@code {"task01_1": 20, …}}: the score each task must get (how CI checks its hostile stubs). */
+    static Map<String, Integer> readExpected(Path file) {
+        JsonNode root;
+        try {
+            root = new ObjectMapper().readTree(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            usage("--expect " + file + ": cannot read it (" + e.getMessage() + ")");
+            return Map.of();
+        }
+        if (root == null || !root.isObject()) usage("--expect " + file + ": not a JSON object of task → score");
+        Map<String, Integer> expected = new TreeMap<>();
+        root.fields().forEachRemaining(e -> {
+            if (!e.getValue().canConvertToInt()) usage("--expect " + file + ": " + e.getKey() + " is not a whole number");
+            expected.put(e.getKey(), e.getValue().asInt());
+        });
+        return expected;
+    }
+
+    /** Each task whose score is not the expected one, and each task one side has and the other lacks. */
+    static List<String> compare(Map<String, Integer> expected, List<Score> scores) {
+        List<String> wrong = new ArrayList<>();
+        Map<String, Score> byId = new TreeMap<>();
+        for (Score s : scores) byId.put(s.id(), s);
+        for (Map.Entry<String, Integer> e : expected.entrySet()) {
+            Score s = byId.get(e.getKey());
+            if (s == null) wrong.add(e.getKey() + " was expected but not graded");
+            else if (s.earned() != e.getValue()) wrong.add(e.getKey() + " scored " + s.earned() + ", expected " + e.getValue()
+                    + (s.output().isEmpty() ? "" : " (" + s.output() + ")"));
+        }
+        for (String id : byId.keySet()) if (!expected.containsKey(id)) wrong.add(id + " was graded but has no expected score");
+        return wrong;
     }
 
     private static String value(String[] args, int i, String option) {

@@ -107,4 +107,15 @@ class GraderTest {
         assertThat(tests.get(1).get("status").asText()).isEqualTo("failed");
         assertThat(tests.get(1).get("output").asText()).isEqualTo("expected 4 but was 2");
     }
+
+    @Test
+    void expectNamesEachTaskThatScoredOtherwiseAndEachMissingOne() {
+        List<Grader.Score> scores = List.of(new Grader.Score("task01_1", "the loop", 20, 20, ""),
+                new Grader.Score("task01_2", "a budget", 0, 20, "expected 4 but was 2"),
+                new Grader.Score("task01_3", "a question", 5, 5, ""));
+        assertThat(Grader.compare(Map.of("task01_1", 20, "task01_2", 0, "task01_3", 5), scores)).isEmpty();
+        assertThat(Grader.compare(Map.of("task01_1", 0, "task01_2", 0, "task01_4", 5), scores)).containsExactlyInAnyOrder(
+                "task01_1 scored 20, expected 0", "task01_4 was expected but not graded",
+                "task01_3 was graded but has no expected score");
+    }
 }
